@@ -1,0 +1,28 @@
+"""Turn exceptions into one clear error line and a non-zero exit (traceback with verbose)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import NoReturn
+
+from bench.errors import BenchError
+
+EXIT_USER_ERROR = 2
+EXIT_INTERNAL_ERROR = 1
+
+
+def verbose_requested(argv: list[str] | None = None) -> bool:
+    args = sys.argv[1:] if argv is None else argv
+    return os.environ.get("NEWSBIAS_VERBOSE") == "1" or any(a in ("verbose=true", "verbose=True") for a in args)
+
+
+def fail(exc: BaseException, verbose: bool) -> NoReturn:
+    if verbose:
+        traceback.print_exception(exc)
+    kind = "error" if isinstance(exc, BenchError) else f"internal error ({type(exc).__name__})"
+    print(f"newsbias-bench: {kind}: {exc}", file=sys.stderr)
+    if not verbose:
+        print("  (add verbose=true for a traceback)", file=sys.stderr)
+    sys.exit(EXIT_USER_ERROR if isinstance(exc, BenchError) else EXIT_INTERNAL_ERROR)

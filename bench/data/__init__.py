@@ -1,0 +1,1 @@
+"""Data model, corpus loading and splitting."""

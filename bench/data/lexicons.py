@@ -1,0 +1,70 @@
+"""Lexicon resources: the harness's curated lists and the public lexicons' raw formats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from bench.errors import DataError
+
+
+@dataclass(frozen=True)
+class LexiconEntry:
+    term: str
+    sub_label: str
+    weight: float
+
+
+def _lines(path: Path, comment: str = "#") -> list[tuple[int, str]]:
+    if not path.is_file():
+        raise DataError("lexicon file not found", path=str(path))
+    out = []
+    for number, line in enumerate(path.read_text(encoding="utf-8", errors="strict").splitlines(), start=1):
+        stripped = line.strip()
+        if stripped and not stripped.startswith(comment):
+            out.append((number, stripped))
+    return out
+
+
+def curated_loaded_language() -> list[LexiconEntry]:
+    """The curated loaded-language lexicon shipped with the package."""
+    path = Path(str(resources.files("bench") / "resources" / "loaded_language.tsv"))
+    entries = []
+    for number, line in _lines(path):
+        parts = line.split("\t")
+        if len(parts) != 3:
+            raise DataError("expected term<TAB>sub_label<TAB>weight", path=str(path), line=number)
+        try:
+            entries.append(LexiconEntry(parts[0].lower(), parts[1], float(parts[2])))
+        except ValueError:
+            raise DataError(f"weight {parts[2]!r} is not a number", path=str(path), line=number) from None
+    return entries
+
+
+def word_list(path: Path, sub_label: str, weight: float, comment: str = "#") -> list[LexiconEntry]:
+    """One term per line (Recasens bias lexicon, Hyland hedges, report verbs, hedges/weasels lists)."""
+    return [LexiconEntry(line.lower(), sub_label, weight) for _, line in _lines(path, comment)]
+
+
+def mpqa_clues(path: Path, sub_label: str, weight: float, strength: str = "strongsubj") -> list[LexiconEntry]:
+    """MPQA subjectivity clues (``type=... word1=...`` lines) of the given strength."""
+    entries = []
+    for number, line in _lines(path):
+        fields = dict(part.split("=", 1) for part in line.split() if "=" in part)
+        if "type" not in fields or "word1" not in fields:
+            raise DataError("an MPQA clue needs type= and word1=", path=str(path), line=number)
+        if fields["type"] == strength:
+            entries.append(LexiconEntry(fields["word1"].lower(), sub_label, weight))
+    return entries
+
+
+def load_extra_lexicon(kind: str, path: Path, sub_label: str, weight: float) -> list[LexiconEntry]:
+    """Load a lexicon named by a model config's ``extra_lexicons`` entry."""
+    if kind == "word_list":
+        return word_list(path, sub_label, weight)
+    if kind == "percent_comment_list":
+        return word_list(path, sub_label, weight, comment="%")
+    if kind == "mpqa_strong":
+        return mpqa_clues(path, sub_label, weight)
+    raise DataError(f"unknown lexicon kind {kind!r} (word_list, percent_comment_list, mpqa_strong)", path=str(path))

@@ -1,0 +1,269 @@
+"""One experiment job: load corpus, fit and run a scorer, evaluate, track, report."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+from tqdm.auto import tqdm
+
+from bench.cache import PredictionCache
+from bench.config import corpus_config
+from bench.data.corpus import Corpus
+from bench.data.load import corpus_supports, load_corpus
+from bench.data.schema import SENTIMENT_CLASSES, Document, Span
+from bench.errors import ConfigError
+from bench.evaluation import Evaluation, evaluate, headline
+from bench.report.console import print_reference_findings
+from bench.report.html import render_document_report
+from bench.scorers.base import DocumentPrediction, Scorer, sentiment_units
+from bench.tasks import Task
+from bench.tracking.mlflow_run import TrackedRun
+from bench.tracking.provenance import flatten, git_commit, package_version, project_root
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    try:
+        import torch
+
+        torch.manual_seed(seed)
+    except ImportError:  # torch is a dependency, but seeding must not be what fails
+        pass
+
+
+def build_scorer(model_cfg: DictConfig) -> Scorer:
+    """Instantiate the scorer named by ``model_cfg._target_`` (``name`` is not a parameter)."""
+    params = OmegaConf.to_container(model_cfg, resolve=True)
+    assert isinstance(params, dict)
+    params.pop("name", None)
+    try:
+        scorer = instantiate(params, _convert_="all")
+    except Exception as exc:  # Hydra wraps import and argument errors in its own exception types
+        raise ConfigError(f"model {model_cfg.get('name')!r} could not be built: {exc}") from exc
+    if not isinstance(scorer, Scorer):
+        raise ConfigError(f"model {model_cfg.get('name')!r}: {params.get('_target_')} is not a bench Scorer")
+    return scorer
+
+
+def predict_with_cache(scorer: Scorer, docs: Sequence[Document], task: Task, *, cache: PredictionCache | None,
+                       progress: bool, desc: str, batch_size: int = 64) -> list[DocumentPrediction]:
+    """Predict every document in batches, reusing cached predictions; a progress bar over documents."""
+    out: dict[str, DocumentPrediction] = {}
+    todo: list[Document] = []
+    for doc in docs:
+        hit = cache.get(doc) if cache else None
+        if hit is not None:
+            out[doc.id] = hit
+        else:
+            todo.append(doc)
+    with tqdm(total=len(docs), desc=desc, unit="doc", disable=not progress, initial=len(docs) - len(todo)) as bar:
+        for i in range(0, len(todo), batch_size):
+            batch = todo[i : i + batch_size]
+            for doc, pred in zip(batch, scorer.predict(batch, task), strict=True):
+                out[doc.id] = pred
+                if cache:
+                    cache.put(doc, pred)
+            bar.update(len(batch))
+    return [out[d.id] for d in docs]
+
+
+def _display_spans(task: Task, doc: Document, pred: DocumentPrediction | None) -> list[Span]:
+    """Spans to highlight: the task's category spans, or sentence classes for sentiment."""
+    if task.kind != "sentiment":
+        if pred is None:
+            return doc.spans_of(task.category or "")
+        return [s for s in pred.spans if s.category == task.category]
+    units = sentiment_units(doc)
+    if pred is None:
+        return [Span(u.target[0] if u.target else u.start, u.target[1] if u.target else u.end, f"sentiment/{u.gold}")
+                for u in units if u.gold]
+    spans = []
+    for u, probs in zip(units, pred.sentiment):
+        best = int(np.argmax(probs))
+        start, end = u.target if u.target else (u.start, u.end)
+        spans.append(Span(start, end, f"sentiment/{SENTIMENT_CLASSES[best]}", score=float(probs[best])))
+    return spans
+
+
+@dataclass
+class JobResult:
+    summary: dict[str, Any]
+    evaluation: Evaluation
+
+
+class Experiment:
+    """Runs one (corpus, task, model) job from a resolved Hydra config."""
+
+    def __init__(self, cfg: DictConfig, output_dir: Path, sweep_id: str = "") -> None:
+        self.cfg = cfg
+        self.sweep_id = sweep_id
+        self.output_dir = output_dir
+        self.task = Task.from_config(cfg.task)
+        self.progress = bool(cfg.get("progress", True))
+        self.threshold = 0.5
+
+    def _cache(self, scorer: Scorer) -> PredictionCache | None:
+        cache_cfg = self.cfg.get("cache") or {}
+        if not cache_cfg.get("enabled", True):
+            return None
+        root = Path(str(cache_cfg.get("dir", project_root() / ".cache" / "predictions")))
+        return PredictionCache(root, scorer.fingerprint(), self.task.name)
+
+    def _check_supported(self, corpus_cfg: DictConfig) -> list[str]:
+        levels = corpus_supports(corpus_cfg, self.task)
+        if not levels:
+            has = ", ".join(corpus_cfg.get("tasks", {}).keys()) or "none"
+            raise ConfigError(f"corpus {corpus_cfg.name!r} has no gold labels for task {self.task.name!r}; "
+                              f"its tasks: {has}")
+        return [lvl for lvl in self.task.levels if lvl in levels]
+
+    def run(self) -> JobResult:
+        cfg = self.cfg
+        seed_everything(int(cfg.seed))
+        levels = self._check_supported(cfg.corpus)
+        commit, dirty = git_commit()
+        model_name = str(cfg.model.name)
+        tags = {
+            "corpus": str(cfg.corpus.name), "task": self.task.name, "model": model_name,
+            "git_commit": commit, "git_dirty": str(dirty), "package_version": package_version(),
+            "sweep": self.sweep_id or "none",
+        }
+        run_name = f"{cfg.corpus.name}-{self.task.name}-{model_name}"
+        resolved = OmegaConf.to_container(cfg, resolve=True)
+        with TrackedRun(uri=cfg.tracking.uri, experiment=str(cfg.tracking.experiment), run_name=run_name,
+                        tags=tags) as tracked:
+            tracked.log_params(flatten(resolved))
+            scorer = build_scorer(cfg.model)
+            scorer.check_task(self.task)
+            self.threshold = scorer.threshold
+            corpus = load_corpus(cfg.corpus)
+            tracked.set_tags({"corpus_fingerprint": corpus.fingerprint, "corpus_documents": len(corpus),
+                              **{f"skipped.{k}": v for k, v in corpus.skipped.items()}})
+            train_corpus = corpus
+            if cfg.get("train_corpus"):
+                train_cfg = corpus_config(str(cfg.train_corpus), cfg.paths)
+                self._check_supported(train_cfg)
+                train_corpus = load_corpus(train_cfg)
+                tracked.set_tags({"train_corpus": train_corpus.name,
+                                  "train_corpus_fingerprint": train_corpus.fingerprint})
+            training_metrics = self._fit(scorer, train_corpus)
+            if training_metrics:
+                tracked.log_metrics(training_metrics)
+            eval_split = str(cfg.get("eval_split") or cfg.corpus.get("eval_split", "test"))
+            eval_docs = corpus.split(eval_split)
+            cache = self._cache(scorer)
+            started = time.perf_counter()
+            preds = predict_with_cache(scorer, eval_docs, self.task, cache=cache, progress=self.progress,
+                                       desc=f"{model_name} on {corpus.name}/{eval_split}")
+            seconds = time.perf_counter() - started
+            evaluation = evaluate(self.task, eval_docs, preds, levels, threshold=scorer.threshold)
+            metrics = dict(evaluation.metrics)
+            metrics["inference.seconds"] = seconds
+            metrics["inference.documents_per_second"] = len(eval_docs) / seconds if seconds > 0 else float("nan")
+            undefined = tracked.log_metrics(metrics)
+            tracked.set_tags({"eval_split": eval_split, "undefined_metrics": ",".join(undefined) or "none",
+                              "cache_hits": cache.hits if cache else 0, "model_fingerprint": scorer.fingerprint()})
+
+            reference, ref_preds = self._reference(scorer, corpus, eval_docs, preds, cache)
+            with tempfile.TemporaryDirectory(prefix="newsbias-") as tmp:
+                folder = Path(tmp)
+                self._write_artifacts(folder, resolved, metrics, eval_docs, preds, evaluation, reference, ref_preds,
+                                      corpus, tracked.run_id or "", model_name, eval_split)
+                tracked.log_artifacts(folder)
+                self._publish(folder)
+            summary = {"corpus": corpus.name, "task": self.task.name, "model": model_name, "split": eval_split,
+                       "run_id": tracked.run_id, "experiment": str(cfg.tracking.experiment),
+                       "tracking_uri": tracked.tracking_uri, "headline": headline(self.task, metrics),
+                       "status": "ok"}
+        (self.output_dir / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        if reference is not None:
+            self._print_reference(reference, ref_preds, model_name)
+        return JobResult(summary, evaluation)
+
+    def _fit(self, scorer: Scorer, corpus: Corpus) -> dict[str, float]:
+        if not getattr(scorer, "trainable", False):
+            return {}
+        train = corpus.split("train") if "train" in corpus.splits else corpus.documents
+        validation = corpus.split("validation") if "validation" in corpus.splits else None
+        started = time.perf_counter()
+        scorer.fit(train, self.task, validation)
+        metrics = {"train.seconds": time.perf_counter() - started, "train.documents": float(len(train))}
+        metrics.update(getattr(scorer, "training_metrics", {}))
+        return metrics
+
+    def _reference(self, scorer: Scorer, corpus: Corpus, eval_docs: Sequence[Document],
+                   preds: Sequence[DocumentPrediction], cache: PredictionCache | None
+                   ) -> tuple[list[Document] | None, list[DocumentPrediction]]:
+        """The reference article and the model's predictions on it (None if it lacks this task)."""
+        name = str(self.cfg.report.reference_corpus)
+        if corpus.name == name and eval_docs:
+            return list(eval_docs), list(preds)
+        ref_cfg = corpus_config(name, self.cfg.paths)
+        if not corpus_supports(ref_cfg, self.task):
+            return None, []
+        reference = load_corpus(ref_cfg).documents
+        return reference, predict_with_cache(scorer, reference, self.task, cache=cache, progress=False,
+                                             desc="reference")
+
+    def _write_artifacts(self, folder: Path, resolved: Any, metrics: dict[str, float], docs: Sequence[Document],
+                         preds: Sequence[DocumentPrediction], evaluation: Evaluation,
+                         reference: list[Document] | None, ref_preds: Sequence[DocumentPrediction],
+                         corpus: Corpus, run_id: str, model_name: str, eval_split: str) -> None:
+        (folder / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.create(resolved)), encoding="utf-8")
+        (folder / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True), encoding="utf-8")
+        gold_by_doc: dict[str, list[dict[str, Any]]] = {}
+        items = evaluation.sentences
+        for doc_id, offsets, gold, score in zip(items.doc_ids, items.offsets, items.gold, items.scores):
+            gold_by_doc.setdefault(doc_id, []).append({"start": offsets[0], "end": offsets[1], "gold": gold,
+                                                       "score": score})
+        with (folder / "predictions.jsonl").open("w", encoding="utf-8") as handle:
+            for doc, pred in zip(docs, preds):
+                record = pred.to_dict()
+                record["items"] = gold_by_doc.get(doc.id, [])
+                if self.task.category:
+                    record["gold_spans"] = [s.to_dict() for s in doc.spans_of(self.task.category)]
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        if reference is not None:
+            ref_eval = evaluate(self.task, reference, ref_preds, self._check_supported(
+                corpus_config(str(self.cfg.report.reference_corpus), self.cfg.paths)), self.threshold)
+            html = render_document_report(
+                title=f"{model_name} on the reference article — {self.task.name}",
+                run_info={"model": model_name, "task": self.task.name, "evaluated on": f"{corpus.name}/{eval_split}",
+                          "MLflow run": run_id, "package version": package_version()},
+                metrics={k: v for k, v in ref_eval.metrics.items() if v == v},
+                documents=[(d, _display_spans(self.task, d, None), _display_spans(self.task, d, p))
+                           for d, p in zip(reference, ref_preds)],
+                categories=[self.task.category] if self.task.category else ["sentiment"],
+            )
+            (folder / "report_reference.html").write_text(html, encoding="utf-8")
+
+    def _publish(self, folder: Path) -> None:
+        """Copy the artifacts into the job's output folder in one rename (no half-written folder)."""
+        target = self.output_dir / "artifacts"
+        staging = self.output_dir / ".artifacts.partial"
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(folder, staging)
+        staging.rename(target)
+
+    def _print_reference(self, reference: list[Document], preds: Sequence[DocumentPrediction], model: str) -> None:
+        for doc, pred in zip(reference, preds):
+            if self.task.kind == "sentiment":
+                gold = _display_spans(self.task, doc, None)
+                shown = _display_spans(self.task, doc, pred)
+                agree = sum(g.label == p.label for g, p in zip(gold, shown))
+                print(f"\nReference article — {model} on sentiment: {agree}/{len(gold)} sentences agree with gold")
+                continue
+            print_reference_findings(model, self.task.name, _display_spans(self.task, doc, pred),
+                                     doc.spans_of(self.task.category or ""))
+

@@ -1,0 +1,1 @@
+"""Metrics at span, sentence and document level (names documented in README.md)."""

@@ -1,0 +1,1 @@
+"""Reports: HTML span highlights and the console summary."""

@@ -1,0 +1,73 @@
+"""HTML report: gold and predicted spans highlighted side by side (Jinja2, autoescaped)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from bench.data.schema import Document, Span
+
+
+@dataclass
+class Segment:
+    text: str
+    labels: list[str]
+    scores: list[float]
+
+    @property
+    def css(self) -> str:
+        categories = sorted({label.partition("/")[0] for label in self.labels})
+        return " ".join(f"hl hl-{c}" for c in categories)
+
+    @property
+    def title(self) -> str:
+        parts = []
+        for label, score in zip(self.labels, self.scores):
+            parts.append(label if score != score else f"{label} ({score:.2f})")  # NaN: no score
+        return "; ".join(parts)
+
+
+def segments(text: str, spans: Sequence[Span]) -> list[Segment]:
+    """Cut ``text`` at every span boundary; each piece carries the labels of the spans over it."""
+    cuts = sorted({0, len(text), *(s.start for s in spans), *(s.end for s in spans)})
+    out = []
+    for a, b in zip(cuts, cuts[1:]):
+        covering = [s for s in spans if s.start <= a and b <= s.end]
+        out.append(Segment(text[a:b], [s.label for s in covering],
+                           [float("nan") if s.score is None else s.score for s in covering]))
+    return out
+
+
+def _environment() -> Environment:
+    return Environment(loader=PackageLoader("bench", "report/templates"),
+                       autoescape=select_autoescape(enabled_extensions=("html", "j2"), default=True))
+
+
+def render_document_report(
+    *,
+    title: str,
+    run_info: dict[str, Any],
+    metrics: dict[str, float],
+    documents: Sequence[tuple[Document, Sequence[Span], Sequence[Span]]],
+    categories: Sequence[str],
+) -> str:
+    """A self-contained HTML page; ``documents`` holds (document, gold spans, predicted spans)."""
+    rendered = []
+    for doc, gold, pred in documents:
+        gold_keys = {(s.start, s.end) for s in gold}
+        pred_keys = {(s.start, s.end) for s in pred}
+        rendered.append({
+            "doc": doc,
+            "gold": segments(doc.text, gold),
+            "pred": segments(doc.text, pred),
+            "rows": sorted(
+                [{"side": "gold", "span": s, "exact": (s.start, s.end) in pred_keys} for s in gold]
+                + [{"side": "predicted", "span": s, "exact": (s.start, s.end) in gold_keys} for s in pred],
+                key=lambda r: (r["span"].start, r["side"]),
+            ),
+        })
+    return _environment().get_template("report.html.j2").render(
+        title=title, run_info=run_info, metrics=metrics, documents=rendered, categories=categories
+    )

@@ -1,0 +1,1 @@
+"""Scorers: models that predict spans, sentence scores and sentiment for documents."""

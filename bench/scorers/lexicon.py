@@ -1,0 +1,46 @@
+"""Loaded-language lexicon scorer: curated terms (+ optional public lexicons), no training."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from bench.data.lexicons import LexiconEntry, curated_loaded_language, load_extra_lexicon
+from bench.data.schema import Document, Span
+from bench.scorers.base import DocumentPrediction, Scorer, sentence_scores_from_spans
+from bench.scorers.matching import TermMatcher
+from bench.tasks import Task
+
+
+class LoadedLanguageLexiconScorer(Scorer):
+    """Marks every lexicon term (with inflections, multi-word aware) as a loaded-language span.
+
+    ``extra_lexicons`` adds public lexicons from paths, each a mapping with ``kind``
+    (word_list | mpqa_strong | percent_comment_list), ``path``, ``sub_label`` and ``weight``.
+    """
+
+    supported_tasks = ("loaded_language",)
+
+    def __init__(self, extra_lexicons: Sequence[dict[str, Any]] = (), use_curated: bool = True,
+                 inflect: bool = True, threshold: float = 0.5) -> None:
+        self.extra_lexicons = [dict(x) for x in extra_lexicons]
+        self.use_curated = use_curated
+        self.inflect = inflect
+        self.threshold = threshold
+        entries: list[LexiconEntry] = curated_loaded_language() if use_curated else []
+        for extra in self.extra_lexicons:
+            entries += load_extra_lexicon(str(extra["kind"]), Path(str(extra["path"])),
+                                          str(extra.get("sub_label", "lexical_bias")), float(extra.get("weight", 0.5)))
+        self.matcher = TermMatcher(entries, inflect=inflect)
+
+    def params(self) -> dict[str, Any]:
+        return {"extra_lexicons": self.extra_lexicons, "use_curated": self.use_curated, "inflect": self.inflect,
+                "size": self.matcher.size}
+
+    def predict_document(self, doc: Document, task: Task) -> DocumentPrediction:
+        spans = [
+            Span(start, end, f"loaded_language/{entry.sub_label}", doc.text[start:end], entry.weight,
+                 attributes={"term": entry.term})
+            for start, end, entry in self.matcher.find(doc.text)
+        ]
+        return DocumentPrediction(doc.id, spans, sentence_scores_from_spans(doc, spans))

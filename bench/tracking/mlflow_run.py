@@ -1,0 +1,66 @@
+"""One MLflow run per (corpus, task, model); a run that fails is marked FAILED with the reason."""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import mlflow
+from mlflow.tracking import MlflowClient
+
+#: MLflow's limit on a parameter value's length
+_PARAM_LIMIT = 6000
+
+
+class TrackedRun:
+    """Context manager around an MLflow run."""
+
+    def __init__(self, *, uri: str | None, experiment: str, run_name: str, tags: dict[str, str]) -> None:
+        self.uri, self.experiment, self.run_name, self.tags = uri, experiment, run_name, tags
+        self.run_id: str | None = None
+
+    def __enter__(self) -> "TrackedRun":
+        for noisy in ("alembic", "mlflow.store.db.utils", "mlflow.tracking.fluent"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+        if self.uri:
+            mlflow.set_tracking_uri(self.uri)
+        mlflow.set_experiment(self.experiment)
+        run = mlflow.start_run(run_name=self.run_name, tags=self.tags)
+        self.run_id = run.info.run_id
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc is None:
+            mlflow.end_run("FINISHED")
+            return
+        reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        try:
+            mlflow.set_tag("failure_reason", reason[:5000])
+        finally:
+            mlflow.end_run("FAILED")
+
+    @property
+    def tracking_uri(self) -> str:
+        return mlflow.get_tracking_uri()
+
+    def log_params(self, params: dict[str, str]) -> None:
+        items = [(k, v if len(v) <= _PARAM_LIMIT else v[: _PARAM_LIMIT - 3] + "...") for k, v in params.items()]
+        client = MlflowClient()
+        for i in range(0, len(items), 100):
+            client.log_batch(self.run_id, params=[mlflow.entities.Param(k, v) for k, v in items[i : i + 100]])
+
+    def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> list[str]:
+        """Log finite metrics; return the names of undefined (NaN) ones, which are not logged."""
+        finite = {k: float(v) for k, v in metrics.items() if not math.isnan(v)}
+        mlflow.log_metrics(finite, step=step)
+        return sorted(k for k, v in metrics.items() if math.isnan(v))
+
+    def set_tags(self, tags: dict[str, Any]) -> None:
+        mlflow.set_tags({k: str(v) for k, v in tags.items()})
+
+    def log_artifacts(self, folder: Path) -> None:
+        mlflow.log_artifacts(str(folder))
