@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from bench.cli.errors import fail, verbose_requested
+from bench.cli.errors import fail, fail_config, verbose_requested
 from bench.config import register_resolvers
 
 register_resolvers()
@@ -35,8 +36,18 @@ def job(cfg: DictConfig) -> None:
 
 
 def main() -> None:
-    os.environ.setdefault("HF_HUB_OFFLINE", os.environ.get("HF_HUB_OFFLINE", "0"))
-    job()
+    """Run the app; Hydra's own errors (unknown names, bad overrides) become one line too."""
+    verbose = verbose_requested()
+    # let Hydra raise instead of printing its multi-line report, so we can report it in one line
+    os.environ["HYDRA_FULL_ERROR"] = "1"
+    try:
+        job()
+    except SystemExit:
+        raise
+    except Exception as exc:
+        fail_config(exc, verbose)
+    finally:
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":

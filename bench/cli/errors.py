@@ -26,3 +26,27 @@ def fail(exc: BaseException, verbose: bool) -> NoReturn:
     if not verbose:
         print("  (add verbose=true for a traceback)", file=sys.stderr)
     sys.exit(EXIT_USER_ERROR if isinstance(exc, BenchError) else EXIT_INTERNAL_ERROR)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    head = lines[0]
+    if "Available options" in text:
+        start = next(i for i, line in enumerate(lines) if line.startswith("Available options"))
+        options = [line for line in lines[start + 1 :] if not line.startswith(("Config search path", "provider="))]
+        head += f" (available: {', '.join(options)})"
+    cause = exc.__cause__
+    if cause is not None and str(cause).strip():
+        head += f": {str(cause).strip().splitlines()[0]}"
+    return head
+
+
+def fail_config(exc: BaseException, verbose: bool) -> NoReturn:
+    """Report an error raised by Hydra itself (composition or override parsing)."""
+    if verbose:
+        traceback.print_exception(exc)
+    print(f"newsbias-bench: invalid configuration: {_one_line(exc)}", file=sys.stderr)
+    sys.exit(EXIT_USER_ERROR)

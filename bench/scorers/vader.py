@@ -20,10 +20,10 @@ def compound_to_probabilities(compound: float, neutral_band: float) -> list[floa
     c = max(-1.0, min(1.0, compound))
     magnitude = abs(c)
     if magnitude >= neutral_band:
-        polar = 0.5 + 0.5 * (magnitude - neutral_band) / max(1e-9, 1 - neutral_band)
+        polar = 0.51 + 0.49 * (magnitude - neutral_band) / max(1e-9, 1 - neutral_band)
         neutral = 1.0 - polar
     else:
-        neutral = 0.5 + 0.5 * (neutral_band - magnitude) / neutral_band
+        neutral = 0.51 + 0.49 * (neutral_band - magnitude) / neutral_band
         polar = 1.0 - neutral
     return [polar, neutral, 0.0] if c < 0 else [0.0, neutral, polar]
 
