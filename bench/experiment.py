@@ -149,7 +149,8 @@ class Experiment:
             self.threshold = scorer.threshold
             corpus = load_corpus(cfg.corpus)
             tracked.set_tags({"corpus_fingerprint": corpus.fingerprint, "corpus_documents": len(corpus),
-                              **{f"skipped.{k}": v for k, v in corpus.skipped.items()}})
+                              **{f"skipped.{k}": v for k, v in corpus.skipped.items()},
+                              **{f"corpus_note.{k}": v for k, v in corpus.notes.items() if not isinstance(v, list)}})
             train_corpus = corpus
             if cfg.get("train_corpus"):
                 train_cfg = corpus_config(str(cfg.train_corpus), cfg.paths)

@@ -34,7 +34,8 @@ class Task:
         """Gold label of ``sentence``: an explicit sentence label, else derived from gold spans.
 
         A binary sentence is positive when a gold span of the task's category overlaps it.
-        Returns None where the corpus has no gold for this sentence.
+        Returns None where the corpus has no gold for this sentence, including sentences whose
+        label is explicitly None (e.g. BABE's and MBIC's "No agreement").
         """
         if self.name in sentence.labels:
             return sentence.labels[self.name]

@@ -27,6 +27,7 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
         "weasel",
     ),
     "informational_bias": ("selective",),
+    "propaganda": ("doubt", "appeal_to_authority", "exaggeration_minimisation", "repetition", "flag_waving"),
     "sentiment_target": ("negative", "neutral", "positive"),
 }
 

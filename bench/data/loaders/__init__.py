@@ -1,3 +1,3 @@
 """Loaders for the harness's own JSONL format and the public corpora's raw formats."""
 
-from bench.data.loaders import jsonl  # noqa: F401  (registers loaders)
+from bench.data.loaders import basil, jsonl, newsmtsc, ptc, sentence_tables, uncertainty  # noqa: F401

@@ -1,0 +1,96 @@
+"""BASIL (Fan et al. 2019): articles with lexical and informational bias spans."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bench.data.registry import LoadResult, register_loader
+from bench.data.schema import Document, Sentence, Span
+from bench.errors import DataError
+
+LABELS = {"lex": "loaded_language/lexical_bias", "inf": "informational_bias/selective"}
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DataError(f"invalid JSON ({exc.msg})", path=str(path), line=exc.lineno) from None
+    if not isinstance(value, dict):
+        raise DataError("expected a JSON object", path=str(path), line=1)
+    return value
+
+
+def _assemble(article: dict[str, Any], path: Path) -> tuple[str, list[Sentence]]:
+    """The title, then paragraphs on their own lines, sentences joined by spaces within them."""
+    paragraphs = article.get("body-paragraphs")
+    if not isinstance(paragraphs, list):
+        raise DataError("'body-paragraphs' must be a list of paragraphs", path=str(path))
+    title = str(article.get("title") or "").strip()
+    text, sentences = "", []
+    for p_index, paragraph in enumerate([[title], *paragraphs] if title else paragraphs):
+        if p_index:
+            text += "\n"
+        for s_index, sentence in enumerate(paragraph):
+            if s_index:
+                text += " "
+            sentences.append(Sentence(len(text), len(text) + len(sentence)))
+            text += sentence
+    return text, [s for s in sentences if s.end > s.start]
+
+
+@register_loader("basil")
+def load_basil(root: Path, files: dict[str, str], *, strict: bool, options: dict[str, Any]) -> LoadResult:
+    articles_dir, annotations_dir = root / files["articles"], root / files["annotations"]
+    for folder in (articles_dir, annotations_dir):
+        if not folder.is_dir():
+            raise DataError("corpus folder not found", path=str(folder))
+    documents, skipped = [], {"malformed_files": 0}
+    unlocated, ambiguous = [], 0
+    for path in sorted(articles_dir.glob("*/*.json")):
+        ann_path = annotations_dir / path.parent.name / f"{path.stem}_ann.json"
+        try:
+            article = _read_json(path)
+            annotation = _read_json(ann_path) if ann_path.is_file() else None
+            if annotation is None:
+                raise DataError("annotation file not found", path=str(ann_path))
+            text, sentences = _assemble(article, path)
+            spans = []
+            for item in annotation.get("phrase-level-annotations", []):
+                bias, txt = item.get("bias"), str(item.get("txt", ""))
+                if bias not in LABELS:
+                    raise DataError(f"phrase {item.get('id')!r} has bias {bias!r}, expected lex or inf",
+                                    path=str(ann_path))
+                start, end = int(item["start"]), int(item["end"])
+                # offsets are within one sentence; the title is annotated with id "title"
+                candidates = sentences[:1] if item.get("id") == "title" else sentences
+                hits = [s for s in candidates if s.start + end <= s.end and text[s.start + start : s.start + end] == txt]
+                if not hits and item.get("id") == "title":
+                    hits = [s for s in sentences if s.start + end <= s.end and text[s.start + start : s.start + end] == txt]
+                if not hits:
+                    unlocated.append(f"{path.stem}:{item.get('id')}")
+                    continue
+                ambiguous += len(hits) > 1
+                base = hits[0].start
+                spans.append(Span(base + start, base + end, LABELS[bias], txt, native_label=bias,
+                                  attributes={k: item.get(k) for k in ("target", "polarity", "aim", "quote", "speaker")}))
+        except (DataError, KeyError, TypeError, ValueError) as exc:
+            if strict:
+                raise exc if isinstance(exc, DataError) else DataError(f"malformed entry: {exc}", path=str(ann_path))
+            skipped["malformed_files"] += 1
+            continue
+        level = annotation.get("article-level-annotations", {})
+        documents.append(Document(
+            id=path.stem, text=text, spans=spans, sentences=sentences,
+            metadata={"outlet": article.get("source"), "event": article.get("triplet-uuid"),
+                      "main_event": article.get("main-event"), "date": article.get("date"),
+                      "url": article.get("url"), "title": article.get("title"),
+                      "relative_stance": level.get("relative_stance")},
+        ))
+    if not documents:
+        raise DataError("no article JSON files found", path=str(articles_dir))
+    notes = {"unlocated_spans": len(unlocated), "unlocated_examples": unlocated[:10],
+             "spans_matching_several_sentences": ambiguous}
+    return LoadResult(documents, skipped={k: v for k, v in skipped.items() if v}, notes=notes)

@@ -1,0 +1,73 @@
+"""SemEval-2020 Task 11 Propaganda Techniques Corpus: article texts + technique spans (TC labels)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from bench.data.loaders._common import slug
+from bench.data.registry import LoadResult, register_loader
+from bench.data.schema import Document, Sentence, Span
+from bench.errors import DataError
+
+#: PTC techniques that are loaded language in this harness; every technique is kept as native label
+LOADED = {"Loaded_Language": "loaded_language/loaded_language", "Name_Calling,Labeling": "loaded_language/name_calling"}
+_ARTICLE = re.compile(r"article(\d+)\.txt$")
+
+
+def _lines_as_sentences(text: str) -> list[Sentence]:
+    """PTC articles hold one sentence per line (title first)."""
+    sentences, offset = [], 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            start = offset + line.index(stripped)
+            sentences.append(Sentence(start, start + len(stripped)))
+        offset += len(line) + 1
+    return sentences
+
+
+@register_loader("ptc")
+def load_ptc(root: Path, files: dict[str, str], *, strict: bool, options: dict[str, Any]) -> LoadResult:
+    articles_dir = root / files["articles"]
+    labels_dir = root / files["labels"]
+    for folder in (articles_dir, labels_dir):
+        if not folder.is_dir():
+            raise DataError("corpus folder not found", path=str(folder))
+    documents, skipped = [], {"malformed_label_lines": 0}
+    for path in sorted(articles_dir.glob("article*.txt")):
+        match = _ARTICLE.search(path.name)
+        if not match:
+            continue
+        article_id = match.group(1)
+        text = path.read_text(encoding="utf-8")
+        spans = []
+        label_path = labels_dir / f"article{article_id}.task2-TC.labels"
+        if label_path.is_file():
+            for line_no, line in enumerate(label_path.read_text(encoding="utf-8").splitlines(), start=1):
+                if not line.strip():
+                    continue
+                parts = line.split("\t")
+                try:
+                    if len(parts) != 4 or parts[0] != article_id:
+                        raise ValueError("expected article_id<TAB>technique<TAB>start<TAB>end")
+                    technique, start, end = parts[1], int(parts[2]), int(parts[3])
+                    if not 0 <= start < end <= len(text):
+                        raise ValueError(f"offsets {start}-{end} outside the article (length {len(text)})")
+                except ValueError as exc:
+                    if strict:
+                        raise DataError(str(exc), path=str(label_path), line=line_no) from None
+                    skipped["malformed_label_lines"] += 1
+                    continue
+                label = LOADED.get(technique, f"propaganda/{slug(technique)}")
+                spans.append(Span(start, end, label, text[start:end], native_label=technique))
+        elif strict:
+            raise DataError("label file for article not found", path=str(label_path))
+        documents.append(Document(
+            id=article_id, text=text, spans=spans, sentences=_lines_as_sentences(text),
+            metadata={"title": text.split("\n", 1)[0].strip(), "article": article_id},
+        ))
+    if not documents:
+        raise DataError("no article*.txt files found", path=str(articles_dir))
+    return LoadResult(documents, skipped={k: v for k, v in skipped.items() if v})

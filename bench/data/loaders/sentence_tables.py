@@ -1,0 +1,125 @@
+"""BABE and MBIC: sentence-level bias/opinion labels and biased words located as spans."""
+
+from __future__ import annotations
+
+import csv
+import warnings
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any, Iterator
+
+import openpyxl
+
+from bench.data.loaders._common import locate_all, parse_word_list, require_file
+from bench.data.registry import LoadResult, register_loader
+from bench.data.schema import Document, Sentence, Span
+from bench.errors import DataError
+
+# the MBIC/BABE workbooks use an Excel extension openpyxl does not need; its warning is noise
+warnings.filterwarnings("ignore", message="Unknown extension is not supported", category=UserWarning)
+
+BIAS = {"Biased": 1, "Non-biased": 0, "No agreement": None}
+OPINION = {"Entirely factual": "factual", "Somewhat factual but also opinionated": "somewhat_opinionated",
+           "Expresses writer’s opinion": "opinion", "Expresses writer's opinion": "opinion", "No agreement": None}
+REQUIRED = ("text", "news_link", "outlet", "topic", "type", "label_bias", "label_opinion", "biased_words")
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter=";")
+        missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+        if missing:
+            raise DataError(f"missing columns {missing}", path=str(path), line=1)
+        for row in reader:
+            yield reader.line_num, row
+
+
+def _xlsx_rows(path: Path, sheet: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
+        rows = worksheet.iter_rows(values_only=True)
+        header = [str(h) for h in next(rows)]
+        for number, values in enumerate(rows, start=2):
+            if all(v is None for v in values):
+                continue
+            yield number, dict(zip(header, values))
+    finally:
+        workbook.close()
+
+
+def _document(corpus: str, number: int, row: dict[str, Any], path: Path, strict: bool, unlocated: Counter[str],
+              extra_metadata: dict[str, Any]) -> Document:
+    text = str(row.get("text") or "").strip()
+    if not text:
+        raise DataError("empty text", path=str(path), line=number)
+    raw_bias, raw_opinion = str(row.get("label_bias") or "").strip(), str(row.get("label_opinion") or "").strip()
+    if raw_bias not in BIAS:
+        raise DataError(f"label_bias {raw_bias!r} is not one of {list(BIAS)}", path=str(path), line=number)
+    if raw_opinion and raw_opinion not in OPINION:
+        raise DataError(f"label_opinion {raw_opinion!r} is not one of {list(OPINION)}", path=str(path), line=number)
+    doc_id = f"{corpus}-{number:05d}"
+    spans = []
+    for word in parse_word_list(row.get("biased_words"), path, number):
+        hits = locate_all(text, word)
+        if not hits:
+            unlocated[word] += 1
+        spans += [Span(s, e, "loaded_language/biased_word", text[s:e], native_label=word) for s, e in hits]
+    # "No agreement" stays an explicit None: no gold, not "no bias"
+    labels: dict[str, Any] = {"loaded_language": BIAS[raw_bias]}
+    if OPINION.get(raw_opinion) is not None:
+        labels["opinion"] = OPINION[raw_opinion]
+    metadata = {"outlet": row.get("outlet"), "topic": row.get("topic"), "leaning": row.get("type"),
+                "article": row.get("news_link"), "label_bias": raw_bias, "label_opinion": raw_opinion,
+                "line": number, **extra_metadata}
+    return Document(doc_id, text, metadata, sorted(set(spans), key=lambda s: (s.start, s.end)),
+                    [Sentence(0, len(text), labels)])
+
+
+def _collect(corpus: str, rows: Iterator[tuple[int, dict[str, Any]]], path: Path, strict: bool,
+             extra: dict[str, dict[str, Any]] | None = None) -> LoadResult:
+    documents, skipped, unlocated = [], Counter(), Counter()
+    for number, row in rows:
+        try:
+            key = str(row.get("text") or "").strip()
+            documents.append(_document(corpus, number, row, path, strict, unlocated, (extra or {}).get(key, {})))
+        except DataError:
+            if strict:
+                raise
+            skipped["malformed_rows"] += 1
+    notes = {"unlocated_biased_words": sum(unlocated.values()),
+             "unlocated_examples": [w for w, _ in unlocated.most_common(10)]}
+    return LoadResult(documents, skipped=dict(skipped), notes=notes)
+
+
+@register_loader("babe")
+def load_babe(root: Path, files: dict[str, str], *, strict: bool, options: dict[str, Any]) -> LoadResult:
+    """BABE (Spinde et al. 2021): ``final_labels_SG2.csv`` (semicolon-separated, UTF-8 with BOM)."""
+    path = require_file(root, files["labels"])
+    return _collect(str(options.get("id_prefix", "babe")), _csv_rows(path), path, strict)
+
+
+def _agreement(path: Path) -> dict[str, dict[str, Any]]:
+    """Per sentence text: crowd annotators, share voting Biased, and agreement with the majority."""
+    votes: dict[str, list[str]] = defaultdict(list)
+    for _, row in _xlsx_rows(path, "annotations"):
+        text = str(row.get("text") or "").strip()
+        if text:
+            votes[text].append(str(row.get("label_bias") or ""))
+    out = {}
+    for text, labels in votes.items():
+        counts = Counter(labels)
+        majority = counts.most_common(1)[0][1]
+        out[text] = {"annotators": len(labels), "share_biased": round(counts["Biased"] / len(labels), 4),
+                     "agreement": round(majority / len(labels), 4)}
+    return out
+
+
+@register_loader("mbic")
+def load_mbic(root: Path, files: dict[str, str], *, strict: bool, options: dict[str, Any]) -> LoadResult:
+    """MBIC (Spinde et al. 2021): ``final_labels_MBIC.xlsx``, agreement from ``raw_labels_MBIC.xlsx``."""
+    path = require_file(root, files["labels"])
+    agreement = _agreement(require_file(root, files["raw_labels"])) if files.get("raw_labels") else {}
+    result = _collect("mbic", _xlsx_rows(path), path, strict, agreement)
+    result.notes["sentences_with_agreement"] = sum("agreement" in d.metadata for d in result.documents)
+    return result
