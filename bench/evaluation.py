@@ -55,10 +55,14 @@ def sentence_items(task: Task, docs: Sequence[Document], preds: Sequence[Documen
 
 
 def evaluate(task: Task, docs: Sequence[Document], preds: Sequence[DocumentPrediction], levels: Sequence[str],
-             threshold: float = 0.5) -> Evaluation:
-    """Metrics named ``<level>.<metric>`` (e.g. ``span.overlap.f1``, ``sentence.roc_auc``)."""
+             threshold: float = 0.5, spans_are_gold: bool | None = None) -> Evaluation:
+    """Metrics named ``<level>.<metric>`` (e.g. ``span.overlap.f1``, ``sentence.roc_auc``).
+
+    ``spans_are_gold`` says whether the corpus's spans are gold for the task (so sentence gold
+    can be derived from them); by default, whether ``span`` is among the levels.
+    """
     metrics: dict[str, float] = {}
-    spans_are_gold = "span" in levels
+    spans_are_gold = "span" in levels if spans_are_gold is None else spans_are_gold
     if "span" in levels and task.category:
         gold = [[(s.start, s.end) for s in d.spans_of(task.category)] for d in docs]
         pred = [[(s.start, s.end) for s in p.spans if s.category == task.category] for p in preds]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import shutil
@@ -26,6 +27,7 @@ from bench.evaluation import Evaluation, evaluate, headline
 from bench.report.console import print_reference_findings
 from bench.report.html import render_document_report
 from bench.scorers.base import DocumentPrediction, Scorer, sentiment_units
+from bench.scorers.trainable import TrainableScorer, folder_fingerprint
 from bench.tasks import Task
 from bench.tracking.mlflow_run import TrackedRun
 from bench.tracking.provenance import flatten, git_commit, package_version, project_root
@@ -78,11 +80,15 @@ def predict_with_cache(scorer: Scorer, docs: Sequence[Document], task: Task, *, 
     return [out[d.id] for d in docs]
 
 
-def _display_spans(task: Task, doc: Document, pred: DocumentPrediction | None) -> list[Span]:
+def _display_spans(task: Task, doc: Document, pred: DocumentPrediction | None, produces_spans: bool = True,
+                   threshold: float = 0.5) -> list[Span]:
     """Spans to highlight: the task's category spans, or sentence classes for sentiment."""
     if task.kind != "sentiment":
         if pred is None:
             return doc.spans_of(task.category or "")
+        if not produces_spans:  # sentence classifiers: highlight the sentences they flag
+            return [Span(s.start, s.end, f"{task.category}/sentence", doc.sentence_text(s), score)
+                    for s, score in zip(doc.sentences, pred.sentence_scores) if score >= threshold]
         return [s for s in pred.spans if s.category == task.category]
     units = sentiment_units(doc)
     if pred is None:
@@ -112,6 +118,8 @@ class Experiment:
         self.task = Task.from_config(cfg.task)
         self.progress = bool(cfg.get("progress", True))
         self.threshold = 0.5
+        self.levels: list[str] = []
+        self.produces_spans = True
 
     def _cache(self, scorer: Scorer) -> PredictionCache | None:
         cache_cfg = self.cfg.get("cache") or {}
@@ -129,6 +137,13 @@ class Experiment:
         return [lvl for lvl in self.task.levels if lvl in levels]
 
     def run(self) -> JobResult:
+        self._scratch = tempfile.TemporaryDirectory(prefix="newsbias-model-")
+        try:
+            return self._run()
+        finally:
+            self._scratch.cleanup()
+
+    def _run(self) -> JobResult:
         cfg = self.cfg
         seed_everything(int(cfg.seed))
         levels = self._check_supported(cfg.corpus)
@@ -146,7 +161,7 @@ class Experiment:
             tracked.log_params(flatten(resolved))
             scorer = build_scorer(cfg.model)
             scorer.check_task(self.task)
-            self.threshold = scorer.threshold
+            self.produces_spans = bool(getattr(scorer, "produces_spans", True))
             corpus = load_corpus(cfg.corpus)
             tracked.set_tags({"corpus_fingerprint": corpus.fingerprint, "corpus_documents": len(corpus),
                               **{f"skipped.{k}": v for k, v in corpus.skipped.items()},
@@ -158,29 +173,41 @@ class Experiment:
                 train_corpus = load_corpus(train_cfg)
                 tracked.set_tags({"train_corpus": train_corpus.name,
                                   "train_corpus_fingerprint": train_corpus.fingerprint})
-            training_metrics = self._fit(scorer, train_corpus)
+            model_dir = Path(self._scratch.name) / "model"
+            training_metrics = self._fit(scorer, train_corpus, tracked, model_dir)
             if training_metrics:
                 tracked.log_metrics(training_metrics)
+            spans_are_gold = "span" in levels
+            if not getattr(scorer, "produces_spans", True):
+                levels = [lvl for lvl in levels if lvl == "sentence"]
+                tracked.set_tags({"levels_skipped": "span,document (the model predicts no spans)"})
             eval_split = str(cfg.get("eval_split") or cfg.corpus.get("eval_split", "test"))
-            eval_docs = corpus.split(eval_split)
+            eval_docs = self._subset(corpus.split(eval_split), "eval")
             cache = self._cache(scorer)
             started = time.perf_counter()
             preds = predict_with_cache(scorer, eval_docs, self.task, cache=cache, progress=self.progress,
                                        desc=f"{model_name} on {corpus.name}/{eval_split}")
             seconds = time.perf_counter() - started
-            evaluation = evaluate(self.task, eval_docs, preds, levels, threshold=scorer.threshold)
+            evaluation = evaluate(self.task, eval_docs, preds, levels, threshold=scorer.threshold,
+                                  spans_are_gold=spans_are_gold)
             metrics = dict(evaluation.metrics)
             metrics["inference.seconds"] = seconds
             metrics["inference.documents_per_second"] = len(eval_docs) / seconds if seconds > 0 else float("nan")
+            metrics["threshold"] = scorer.threshold
+            self.threshold = scorer.threshold
             undefined = tracked.log_metrics(metrics)
             tracked.set_tags({"eval_split": eval_split, "undefined_metrics": ",".join(undefined) or "none",
-                              "cache_hits": cache.hits if cache else 0, "model_fingerprint": scorer.fingerprint()})
+                              "cache_hits": cache.hits if cache else 0, "cache_misses": cache.misses if cache else 0,
+                              "model_fingerprint": scorer.fingerprint(), "levels": ",".join(levels)})
+            self.levels = levels
 
             reference, ref_preds = self._reference(scorer, corpus, eval_docs, preds, cache)
             with tempfile.TemporaryDirectory(prefix="newsbias-") as tmp:
                 folder = Path(tmp)
                 self._write_artifacts(folder, resolved, metrics, eval_docs, preds, evaluation, reference, ref_preds,
                                       corpus, tracked.run_id or "", model_name, eval_split)
+                if model_dir.is_dir():
+                    shutil.copytree(model_dir, folder / "model")
                 tracked.log_artifacts(folder)
                 self._publish(folder)
             summary = {"corpus": corpus.name, "task": self.task.name, "model": model_name, "split": eval_split,
@@ -192,15 +219,63 @@ class Experiment:
             self._print_reference(reference, ref_preds, model_name)
         return JobResult(summary, evaluation)
 
-    def _fit(self, scorer: Scorer, corpus: Corpus) -> dict[str, float]:
-        if not getattr(scorer, "trainable", False):
+    def _subset(self, docs: list[Document], which: str) -> list[Document]:
+        """A seeded sample of ``subset.<which>`` documents (all when unset), in corpus order."""
+        limit = (self.cfg.get("subset") or {}).get(which)
+        if not limit or limit >= len(docs):
+            return docs
+        rng = np.random.default_rng(int(self.cfg.seed))
+        keep = set(rng.choice(len(docs), size=int(limit), replace=False).tolist())
+        return [d for i, d in enumerate(docs) if i in keep]
+
+    def _fit(self, scorer: Scorer, corpus: Corpus, tracked: TrackedRun, folder: Path) -> dict[str, float]:
+        """Train a trainable scorer (or reuse the cached model trained on the same data and settings).
+
+        The fitted model is written to ``folder`` (logged as the run's ``model/`` artifact).
+        """
+        if not isinstance(scorer, TrainableScorer):
             return {}
-        train = corpus.split("train") if "train" in corpus.splits else corpus.documents
-        validation = corpus.split("validation") if "validation" in corpus.splits else None
-        started = time.perf_counter()
-        scorer.fit(train, self.task, validation)
-        metrics = {"train.seconds": time.perf_counter() - started, "train.documents": float(len(train))}
-        metrics.update(getattr(scorer, "training_metrics", {}))
+        if scorer.is_fitted:  # loaded with model.load_from
+            scorer.check_task(self.task)
+            scorer.require_fitted(self.task)
+            scorer.set_fingerprint(folder_fingerprint(Path(str(scorer.load_from))))
+            tracked.set_tags({"model_source": str(scorer.load_from)})
+            return {}
+        train = self._subset(corpus.split("train") if "train" in corpus.splits else corpus.documents, "train")
+        validation = self._subset(corpus.split("validation"), "validation") if "validation" in corpus.splits else None
+        key = hashlib.sha256(json.dumps({
+            "class": type(scorer).__qualname__, "params": scorer.params(), "task": self.task.name,
+            "train": [corpus.fingerprint, [d.id for d in train]],
+            "validation": [d.id for d in validation or []],
+        }, sort_keys=True, default=str).encode()).hexdigest()[:16]
+        scorer.set_fingerprint(key)
+        cache_cfg = self.cfg.get("cache") or {}
+        cached = Path(str(cache_cfg.get("dir", project_root() / ".cache" / "predictions"))).parent / "models" / key
+        if cache_cfg.get("enabled", True) and (cached / "bench_training.json").is_file():
+            scorer.load(cached)
+            record = json.loads((cached / "bench_training.json").read_text(encoding="utf-8"))
+            scorer.training_history = record["history"]
+            shutil.copytree(cached, folder)
+            tracked.set_tags({"model_source": f"cache:{key}"})
+            metrics = dict(record["metrics"])
+        else:
+            started = time.perf_counter()
+            scorer.fit(train, self.task, validation)
+            metrics = {"train.seconds": time.perf_counter() - started, "train.documents": float(len(train)),
+                       **scorer.training_metrics}
+            scorer.save(folder)
+            (folder / "bench_training.json").write_text(json.dumps(
+                {"metrics": metrics, "history": scorer.training_history}, indent=2), encoding="utf-8")
+            if cache_cfg.get("enabled", True):
+                staging = cached.with_name(cached.name + ".partial")
+                shutil.rmtree(staging, ignore_errors=True)
+                shutil.copytree(folder, staging)
+                shutil.rmtree(cached, ignore_errors=True)
+                staging.rename(cached)
+            tracked.set_tags({"model_source": "trained"})
+        for record in scorer.training_history:
+            tracked.log_metrics({f"train.{k}": v for k, v in record.items() if k != "epoch"},
+                                step=int(record["epoch"]))
         return metrics
 
     def _reference(self, scorer: Scorer, corpus: Corpus, eval_docs: Sequence[Document],
@@ -236,14 +311,16 @@ class Experiment:
                     record["gold_spans"] = [s.to_dict() for s in doc.spans_of(self.task.category)]
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         if reference is not None:
-            ref_eval = evaluate(self.task, reference, ref_preds, self._check_supported(
-                corpus_config(str(self.cfg.report.reference_corpus), self.cfg.paths)), self.threshold)
+            ref_supported = self._check_supported(corpus_config(str(self.cfg.report.reference_corpus), self.cfg.paths))
+            ref_eval = evaluate(self.task, reference, ref_preds, [lvl for lvl in ref_supported if lvl in self.levels],
+                                self.threshold, spans_are_gold="span" in ref_supported)
             html = render_document_report(
                 title=f"{model_name} on the reference article — {self.task.name}",
                 run_info={"model": model_name, "task": self.task.name, "evaluated on": f"{corpus.name}/{eval_split}",
                           "MLflow run": run_id, "package version": package_version()},
                 metrics={k: v for k, v in ref_eval.metrics.items() if v == v},
-                documents=[(d, _display_spans(self.task, d, None), _display_spans(self.task, d, p))
+                documents=[(d, _display_spans(self.task, d, None),
+                             _display_spans(self.task, d, p, self.produces_spans, self.threshold))
                            for d, p in zip(reference, ref_preds)],
                 categories=[self.task.category] if self.task.category else ["sentiment"],
             )
@@ -265,6 +342,7 @@ class Experiment:
                 agree = sum(g.label == p.label for g, p in zip(gold, shown))
                 print(f"\nReference article — {model} on sentiment: {agree}/{len(gold)} sentences agree with gold")
                 continue
-            print_reference_findings(model, self.task.name, _display_spans(self.task, doc, pred),
+            print_reference_findings(model, self.task.name,
+                                     _display_spans(self.task, doc, pred, self.produces_spans, self.threshold),
                                      doc.spans_of(self.task.category or ""))
 

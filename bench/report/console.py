@@ -37,7 +37,8 @@ def print_reference_findings(model: str, task: str, spans: Sequence[Span], gold:
     for span in spans:
         mark = "exact" if (span.start, span.end) in gold_keys else ("overlap" if gold_overlap(span) else "not in gold")
         score = "" if span.score is None else f" {span.score:.2f}"
-        console.print(f"  • {span.text!r:45} {span.label:42}{score}  [{mark}]", markup=False)
+        text = span.text if len(span.text) <= 70 else span.text[:67] + "..."
+        console.print(f"  • {text!r:45} {span.label:42}{score}  [{mark}]", markup=False)
     missed = [g for g in gold if not any(g.start < s.end and s.start < g.end for s in spans)]
     if missed:
         console.print("  missed: " + ", ".join(repr(g.text) for g in missed), markup=False)

@@ -72,8 +72,10 @@ def _document(corpus: str, number: int, row: dict[str, Any], path: Path, strict:
     metadata = {"outlet": row.get("outlet"), "topic": row.get("topic"), "leaning": row.get("type"),
                 "article": row.get("news_link"), "label_bias": raw_bias, "label_opinion": raw_opinion,
                 "line": number, **extra_metadata}
-    return Document(doc_id, text, metadata, sorted(set(spans), key=lambda s: (s.start, s.end)),
-                    [Sentence(0, len(text), labels)])
+    unique = {}
+    for span in spans:  # a word listed twice (or in two spellings) marks the same offsets once
+        unique.setdefault((span.start, span.end), span)
+    return Document(doc_id, text, metadata, [unique[k] for k in sorted(unique)], [Sentence(0, len(text), labels)])
 
 
 def _collect(corpus: str, rows: Iterator[tuple[int, dict[str, Any]]], path: Path, strict: bool,

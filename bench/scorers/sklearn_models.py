@@ -1,0 +1,243 @@
+"""scikit-learn scorers: TF-IDF sentence classifiers and a CRF token tagger for spans."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pycrfsuite
+import skops.io as sio
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+from sklearn_crfsuite import CRF
+
+from bench.data.lexicons import curated_loaded_language
+from bench.data.schema import SENTIMENT_CLASSES, Document, Span
+from bench.errors import ConfigError, DataError
+from bench.metrics.spans import merge_overlapping
+from bench.scorers.base import DocumentPrediction, sentiment_units
+from bench.scorers.examples import TextExample, bio_tags, sentence_examples, spans_from_bio, tokenize
+from bench.scorers.matching import TermMatcher
+from bench.scorers.trainable import TrainableScorer, best_f1_threshold
+from bench.tasks import Task
+
+_TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
+
+
+def _input_text(example: TextExample) -> str:
+    """Sentence text; for target-dependent sentiment the target is appended after a marker."""
+    return example.text if example.target is None else f"{example.text} [TARGET] {example.target}"
+
+
+def _write_meta(folder: Path, meta: dict[str, Any]) -> None:
+    (folder / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
+
+
+def _read_meta(folder: Path, expected_class: str) -> dict[str, Any]:
+    path = folder / "meta.json"
+    if not path.is_file():
+        raise DataError("saved model has no meta.json", path=str(path))
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    if meta.get("class") != expected_class:
+        raise ConfigError(f"{folder} holds a {meta.get('class')} model, not a {expected_class}")
+    return meta
+
+
+class SklearnSentenceClassifier(TrainableScorer):
+    """TF-IDF word + character n-grams with logistic regression or a calibrated linear SVM."""
+
+    supported_tasks = ("loaded_language", "unverified_sources", "sentiment")
+
+    def __init__(self, estimator: str = "logreg", word_ngrams: Sequence[int] = (1, 2),
+                 char_ngrams: Sequence[int] = (2, 5), max_features: int = 200_000, C: float = 1.0,
+                 class_weight: str | None = "balanced", min_df: int = 2, calibration_folds: int = 3,
+                 load_from: str | None = None, seed: int = 13, tune_threshold: bool = True) -> None:
+        if estimator not in ("logreg", "linear_svm"):
+            raise ConfigError(f"estimator {estimator!r} is not logreg or linear_svm")
+        self.estimator, self.word_ngrams, self.char_ngrams = estimator, tuple(word_ngrams), tuple(char_ngrams)
+        self.max_features, self.C, self.class_weight, self.min_df = max_features, C, class_weight, min_df
+        self.calibration_folds = calibration_folds
+        self.pipeline: Pipeline | None = None
+        super().__init__(load_from=load_from, seed=seed, tune_threshold=tune_threshold)
+
+    def params(self) -> dict[str, Any]:
+        return {"estimator": self.estimator, "word_ngrams": self.word_ngrams, "char_ngrams": self.char_ngrams,
+                "max_features": self.max_features, "C": self.C, "class_weight": self.class_weight,
+                "min_df": self.min_df, "calibration_folds": self.calibration_folds, "seed": self.seed,
+                "tune_threshold": self.tune_threshold}
+
+    def _build(self) -> Pipeline:
+        features = FeatureUnion([
+            ("word", TfidfVectorizer(ngram_range=self.word_ngrams, min_df=self.min_df, sublinear_tf=True,
+                                     max_features=self.max_features, lowercase=True)),
+            ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=self.char_ngrams, min_df=self.min_df,
+                                     sublinear_tf=True, max_features=self.max_features, lowercase=True)),
+        ])
+        if self.estimator == "logreg":
+            model: Any = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000,
+                                            random_state=self.seed)
+        else:
+            model = CalibratedClassifierCV(LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.seed),
+                                           method="sigmoid", cv=self.calibration_folds)
+        return Pipeline([("features", features), ("model", model)])
+
+    def _fit(self, train: Sequence[Document], task: Task, validation: Sequence[Document] | None) -> None:
+        examples = sentence_examples(task, train)
+        labels = [e.label for e in examples]
+        if len(set(labels)) < 2:
+            raise ConfigError(f"task {task.name!r}: the training data has a single class; cannot train")
+        self.pipeline = self._build().fit([_input_text(e) for e in examples], labels)
+        self.training_metrics = {"train.examples": float(len(examples))}
+        if task.kind == "binary" and validation and self.tune_threshold:
+            val = sentence_examples(task, validation)
+            if val:
+                scores = self.pipeline.predict_proba([_input_text(e) for e in val])[:, 1]
+                self.threshold = best_f1_threshold([e.label for e in val], scores)
+                self.training_metrics["train.validation_examples"] = float(len(val))
+        self.training_metrics["train.threshold"] = self.threshold
+
+    def _probabilities(self, texts: list[str]) -> np.ndarray:
+        assert self.pipeline is not None
+        return self.pipeline.predict_proba(texts) if texts else np.zeros((0, 2))
+
+    def predict(self, documents: Sequence[Document], task: Task) -> list[DocumentPrediction]:
+        self.require_fitted(task)
+        examples = sentence_examples(task, documents, labelled_only=False)
+        probs = self._probabilities([_input_text(e) for e in examples])
+        out, row = [], 0
+        for doc in documents:
+            n = len(sentiment_units(doc)) if task.kind == "sentiment" else len(doc.sentences)
+            block = probs[row : row + n]
+            row += n
+            if task.kind == "sentiment":
+                full = np.zeros((n, len(SENTIMENT_CLASSES)))
+                full[:, list(self.pipeline.classes_)] = block  # type: ignore[union-attr]
+                out.append(DocumentPrediction(doc.id, sentiment=full.tolist()))
+            else:
+                out.append(DocumentPrediction(doc.id, sentence_scores=block[:, 1].tolist()))
+        return out
+
+    def predict_document(self, doc: Document, task: Task) -> DocumentPrediction:
+        return self.predict([doc], task)[0]
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        sio.dump(self.pipeline, folder / "pipeline.skops")
+        _write_meta(folder, {"class": type(self).__name__, "task": self.task_name, "threshold": self.threshold,
+                             "params": self.params()})
+
+    def load(self, folder: Path) -> None:
+        meta = _read_meta(folder, type(self).__name__)
+        path = folder / "pipeline.skops"
+        untrusted = sio.get_untrusted_types(file=path)
+        unexpected = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
+        if unexpected:
+            raise DataError(f"refusing to load types outside scikit-learn/numpy/scipy: {unexpected}", path=str(path))
+        self.pipeline = sio.load(path, trusted=untrusted)
+        self.task_name, self.threshold = meta["task"], float(meta["threshold"])
+
+
+class CRFSpanTagger(TrainableScorer):
+    """A linear-chain CRF (CRFsuite) over word tokens with BIO tags, mapped back to character spans."""
+
+    supported_tasks = ("loaded_language", "unverified_sources")
+    produces_spans = True
+
+    def __init__(self, c1: float = 0.1, c2: float = 0.05, max_iterations: int = 100, window: int = 2,
+                 lexicon_feature: bool = True, load_from: str | None = None, seed: int = 13,
+                 tune_threshold: bool = True) -> None:
+        self.c1, self.c2, self.max_iterations, self.window = c1, c2, max_iterations, window
+        self.lexicon_feature = lexicon_feature
+        self.matcher = TermMatcher(curated_loaded_language()) if lexicon_feature else None
+        self.tagger: pycrfsuite.Tagger | None = None
+        self.category: str | None = None
+        super().__init__(load_from=load_from, seed=seed, tune_threshold=tune_threshold)
+
+    def params(self) -> dict[str, Any]:
+        return {"c1": self.c1, "c2": self.c2, "max_iterations": self.max_iterations, "window": self.window,
+                "lexicon_feature": self.lexicon_feature, "seed": self.seed}
+
+    def _sentence_tokens(self, doc: Document) -> list[list[tuple[int, int, str]]]:
+        return [tokenize(doc.sentence_text(s), s.start) for s in doc.sentences]
+
+    def _features(self, doc: Document, tokens: list[tuple[int, int, str]]) -> list[dict[str, Any]]:
+        hits = set()
+        if self.matcher is not None:
+            for start, end, _ in self.matcher.find(doc.text):
+                hits.update(i for i, t in enumerate(tokens) if start <= t[0] and t[1] <= end)
+        words = [t[2] for t in tokens]
+        feats = []
+        for i, word in enumerate(words):
+            lower = word.lower()
+            f: dict[str, Any] = {"bias": 1.0, "w": lower, "suf3": lower[-3:], "suf2": lower[-2:], "pre3": lower[:3],
+                                 "title": word.istitle(), "upper": word.isupper(), "digit": word.isdigit(),
+                                 "punct": not word[0].isalnum(), "lex": i in hits}
+            for d in range(1, self.window + 1):
+                for sign, j in (("-", i - d), ("+", i + d)):
+                    f[f"w{sign}{d}"] = words[j].lower() if 0 <= j < len(words) else ("BOS" if j < 0 else "EOS")
+            feats.append(f)
+        return feats
+
+    def _fit(self, train: Sequence[Document], task: Task, validation: Sequence[Document] | None) -> None:
+        self.category = task.category
+        X, y = [], []
+        for doc in train:
+            gold = merge_overlapping((s.start, s.end) for s in doc.spans_of(task.category or ""))
+            for tokens in self._sentence_tokens(doc):
+                if tokens:
+                    X.append(self._features(doc, tokens))
+                    y.append(bio_tags(tokens, gold))
+        if not any(tag != "O" for tags in y for tag in tags):
+            raise ConfigError(f"model crf needs {task.category} span annotations in the training corpus; it has none")
+        crf = CRF(algorithm="lbfgs", c1=self.c1, c2=self.c2, max_iterations=self.max_iterations,
+                  all_possible_transitions=True)
+        crf.fit(X, y)
+        self.tagger = crf.tagger_
+        self._model_bytes = Path(crf.modelfile.name).read_bytes()
+        self.training_metrics = {"train.sequences": float(len(X)),
+                                 "train.iterations": float(len(crf.training_log_.iterations))}
+        if crf.training_log_.iterations:
+            self.training_metrics["train.loss"] = float(crf.training_log_.iterations[-1]["loss"])
+        self.task_name = task.name
+        if validation and self.tune_threshold:
+            preds = self.predict(validation, task)
+            gold_scores = [(task.sentence_gold(d, s, True), p) for d, pr in zip(validation, preds)
+                           for s, p in zip(d.sentences, pr.sentence_scores)]
+            self.threshold = best_f1_threshold([int(g) for g, _ in gold_scores if g is not None],
+                                               [p for g, p in gold_scores if g is not None])
+        self.training_metrics["train.threshold"] = self.threshold
+
+    def predict_document(self, doc: Document, task: Task) -> DocumentPrediction:
+        self.require_fitted(task)
+        assert self.tagger is not None
+        spans, scores = [], []
+        for tokens in self._sentence_tokens(doc):
+            if not tokens:
+                scores.append(0.0)
+                continue
+            tags = self.tagger.tag(self._features(doc, tokens))
+            inside = [1.0 - self.tagger.marginal("O", i) for i in range(len(tokens))]
+            scores.append(max(inside))
+            for start, end in spans_from_bio(tokens, tags):
+                covered = [p for (s, e, _), p in zip(tokens, inside) if start <= s and e <= end]
+                spans.append(Span(start, end, f"{task.category}/predicted", doc.text[start:end],
+                                  float(np.mean(covered)) if covered else None))
+        return DocumentPrediction(doc.id, spans, scores)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "model.crfsuite").write_bytes(self._model_bytes)
+        _write_meta(folder, {"class": type(self).__name__, "task": self.task_name, "threshold": self.threshold,
+                             "category": self.category, "params": self.params()})
+
+    def load(self, folder: Path) -> None:
+        meta = _read_meta(folder, type(self).__name__)
+        self._model_bytes = (folder / "model.crfsuite").read_bytes()
+        self.tagger = pycrfsuite.Tagger()
+        self.tagger.open(str(folder / "model.crfsuite"))
+        self.task_name, self.threshold, self.category = meta["task"], float(meta["threshold"]), meta["category"]
