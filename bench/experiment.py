@@ -332,6 +332,8 @@ class Experiment:
         staging = self.output_dir / ".artifacts.partial"
         shutil.rmtree(staging, ignore_errors=True)
         shutil.copytree(folder, staging)
+        if target.exists():  # a re-run into the same folder replaces the earlier files
+            shutil.rmtree(target)
         staging.rename(target)
 
     def _print_reference(self, reference: list[Document], preds: Sequence[DocumentPrediction], model: str) -> None:

@@ -90,6 +90,8 @@ class _TransformerScorer(TrainableScorer):
         meta = _meta(folder, type(self).__name__)
         self._from_pretrained(str(folder))
         self.task_name, self.threshold = meta["task"], float(meta["threshold"])
+        # predictions depend on the truncation length the model was trained and tuned with
+        self.max_length = int(meta["params"].get("max_length", self.max_length))
         self._load_extra(meta)
 
     def _load_extra(self, meta: dict[str, Any]) -> None:

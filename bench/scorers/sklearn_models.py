@@ -12,6 +12,7 @@ import skops.io as sio
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, f1_score
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 from sklearn_crfsuite import CRF
@@ -60,14 +61,17 @@ class SklearnSentenceClassifier(TrainableScorer):
         if estimator not in ("logreg", "linear_svm"):
             raise ConfigError(f"estimator {estimator!r} is not logreg or linear_svm")
         self.estimator, self.word_ngrams, self.char_ngrams = estimator, tuple(word_ngrams), tuple(char_ngrams)
-        self.max_features, self.C, self.class_weight, self.min_df = max_features, C, class_weight, min_df
+        self.max_features, self.class_weight, self.min_df = max_features, class_weight, min_df
+        #: one value, or candidates chosen on the validation split (average precision / macro-F1)
+        self.C_grid = [float(c) for c in C] if isinstance(C, (list, tuple)) else [float(C)]
+        self.C = self.C_grid[0]
         self.calibration_folds = calibration_folds
         self.pipeline: Pipeline | None = None
         super().__init__(load_from=load_from, seed=seed, tune_threshold=tune_threshold)
 
     def params(self) -> dict[str, Any]:
         return {"estimator": self.estimator, "word_ngrams": self.word_ngrams, "char_ngrams": self.char_ngrams,
-                "max_features": self.max_features, "C": self.C, "class_weight": self.class_weight,
+                "max_features": self.max_features, "C": self.C_grid, "class_weight": self.class_weight,
                 "min_df": self.min_df, "calibration_folds": self.calibration_folds, "seed": self.seed,
                 "tune_threshold": self.tune_threshold}
 
@@ -91,14 +95,29 @@ class SklearnSentenceClassifier(TrainableScorer):
         labels = [e.label for e in examples]
         if len(set(labels)) < 2:
             raise ConfigError(f"task {task.name!r}: the training data has a single class; cannot train")
-        self.pipeline = self._build().fit([_input_text(e) for e in examples], labels)
-        self.training_metrics = {"train.examples": float(len(examples))}
-        if task.kind == "binary" and validation and self.tune_threshold:
-            val = sentence_examples(task, validation)
-            if val:
-                scores = self.pipeline.predict_proba([_input_text(e) for e in val])[:, 1]
-                self.threshold = best_f1_threshold([e.label for e in val], scores)
-                self.training_metrics["train.validation_examples"] = float(len(val))
+        texts = [_input_text(e) for e in examples]
+        val = sentence_examples(task, validation) if validation else []
+        val_texts, val_labels = [_input_text(e) for e in val], [e.label for e in val]
+        self.training_metrics = {"train.examples": float(len(examples)), "train.validation_examples": float(len(val))}
+        best: tuple[float, float, Pipeline] | None = None
+        for c in self.C_grid if val else self.C_grid[:1]:
+            self.C = c
+            pipeline = self._build().fit(texts, labels)
+            if len(self.C_grid) == 1 or not val:
+                best = (0.0, c, pipeline)
+                break
+            probs = pipeline.predict_proba(val_texts)
+            score = (f1_score(val_labels, pipeline.classes_[probs.argmax(1)], average="macro")
+                     if task.kind == "sentiment" else average_precision_score(val_labels, probs[:, 1]))
+            self.training_history.append({"epoch": float(len(self.training_history) + 1), "C": c,
+                                          "validation_score": float(score)})
+            if best is None or score > best[0]:
+                best = (float(score), c, pipeline)
+        assert best is not None
+        _, self.C, self.pipeline = best
+        self.training_metrics["train.C"] = self.C
+        if task.kind == "binary" and val and self.tune_threshold:
+            self.threshold = best_f1_threshold(val_labels, self.pipeline.predict_proba(val_texts)[:, 1])
         self.training_metrics["train.threshold"] = self.threshold
 
     def _probabilities(self, texts: list[str]) -> np.ndarray:
