@@ -1,57 +1,154 @@
-"""Evaluate predictions against gold annotations at every level a corpus supports."""
+"""Evaluate predictions against gold annotations at every level a corpus supports.
+
+An :class:`EvalTable` keeps per-document sufficient statistics and per-sentence items, so that
+metrics of any subset or resample of documents (slices, bootstrap, paired tests) are cheap and
+identical in definition to the headline metrics.
+"""
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
 from bench.data.schema import Document
-from bench.metrics.documents import density, document_metrics
+from bench.metrics.documents import document_metrics
 from bench.metrics.sentences import binary_metrics, sentiment_metrics
-from bench.metrics.spans import exact_match, overlap_credit
+from bench.metrics.spans import exact_counts, exact_from_counts, overlap_from_sums, overlap_sums
 from bench.scorers.base import DocumentPrediction, sentiment_units
 from bench.tasks import Task
 
+_WORD = re.compile(r"\w+")
+
 
 @dataclass
-class SentenceItems:
-    """Per-sentence (or per-unit) gold and scores, kept for reports and later analysis."""
+class EvalTable:
+    """Everything the metrics need, per document and per sentence item."""
 
-    doc_ids: list[str] = field(default_factory=list)
-    offsets: list[tuple[int, int]] = field(default_factory=list)
-    gold: list[Any] = field(default_factory=list)
-    scores: list[Any] = field(default_factory=list)
+    task: Task
+    levels: list[str]
+    threshold: float
+    doc_ids: list[str]
+    exact: np.ndarray  # (documents, 3): tp, predicted, gold
+    overlap: np.ndarray  # (documents, 4): p_sum, r_sum, predicted, gold
+    density: np.ndarray  # (documents, 2): gold, predicted spans per 100 words
+    item_doc: np.ndarray  # (items,) index of each item's document
+    item_offsets: list[tuple[int, int]]
+    item_gold: list[Any]
+    item_scores: np.ndarray  # (items,) P(positive) or (items, 3) sentiment probabilities
+    _doc_items: list[np.ndarray] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        order = np.argsort(self.item_doc, kind="stable")
+        bounds = np.searchsorted(self.item_doc[order], np.arange(len(self.doc_ids) + 1))
+        self._doc_items = [order[bounds[i] : bounds[i + 1]] for i in range(len(self.doc_ids))]
+
+    # ----------------------------------------------------------------- building
+    @classmethod
+    def from_records(cls, task: Task, records: Sequence[dict[str, Any]], levels: Sequence[str],
+                     threshold: float) -> "EvalTable":
+        """From ``predictions.jsonl`` records (what a run logs), so runs can be compared later."""
+        exact, overlap, density, item_doc, offsets, gold, scores = [], [], [], [], [], [], []
+        category = task.category or ""
+        for i, rec in enumerate(records):
+            pred = [(s["start"], s["end"]) for s in rec["spans"] if s["label"].partition("/")[0] == category]
+            gold_spans = [(s["start"], s["end"]) for s in rec.get("gold_spans", [])]
+            exact.append(exact_counts(pred, gold_spans))
+            overlap.append(overlap_sums(pred, gold_spans))
+            words = max(1, int(rec.get("n_words", 0)))
+            density.append((100.0 * len(gold_spans) / words, 100.0 * len(pred) / words))
+            for item in rec["items"]:
+                item_doc.append(i)
+                offsets.append((item["start"], item["end"]))
+                gold.append(item["gold"])
+                scores.append(item["score"])
+        return cls(task, list(levels), threshold, [r["doc_id"] for r in records],
+                   np.array(exact, dtype=float).reshape(-1, 3), np.array(overlap, dtype=float).reshape(-1, 4),
+                   np.array(density, dtype=float).reshape(-1, 2), np.array(item_doc, dtype=int),
+                   offsets, gold, np.array(scores, dtype=float))
+
+    # ----------------------------------------------------------------- metrics
+    def items_of(self, doc_indices: Iterable[int]) -> np.ndarray:
+        chunks = [self._doc_items[i] for i in doc_indices]
+        return np.concatenate(chunks) if chunks else np.array([], dtype=int)
+
+    def metrics(self, doc_indices: np.ndarray | Sequence[int] | None = None) -> dict[str, float]:
+        """Metrics named ``<level>.<metric>`` over the given documents (with repeats), default all."""
+        idx = np.arange(len(self.doc_ids)) if doc_indices is None else np.asarray(doc_indices, dtype=int)
+        out: dict[str, float] = {}
+        if "span" in self.levels and self.task.category:
+            out.update({f"span.exact.{k}": v for k, v in exact_from_counts(self.exact[idx]).items()})
+            out.update({f"span.overlap.{k}": v for k, v in overlap_from_sums(self.overlap[idx]).items()})
+        items = self.items_of(idx)
+        if "sentence" in self.levels and len(items):
+            gold = [self.item_gold[i] for i in items]
+            if self.task.kind == "sentiment":
+                result = sentiment_metrics(gold, self.item_scores[items])
+            else:
+                result = binary_metrics(gold, self.item_scores[items], self.threshold)
+            out.update({f"sentence.{k}": v for k, v in result.items()})
+        if "document" in self.levels and self.task.category:
+            out.update({f"document.{k}": v for k, v in
+                        document_metrics(self.density[idx, 0], self.density[idx, 1]).items()})
+        out["n_documents"] = float(len(idx))
+        return out
+
+    def document_scores(self) -> np.ndarray:
+        """A per-document quality score for finding the worst documents (higher is better).
+
+        Span tasks: overlap F1 of the document (NaN without gold or predicted spans);
+        otherwise: accuracy of its sentence decisions.
+        """
+        scores = np.full(len(self.doc_ids), math.nan)
+        for i in range(len(self.doc_ids)):
+            if "span" in self.levels and (self.overlap[i, 2] or self.overlap[i, 3]):
+                scores[i] = overlap_from_sums(self.overlap[i : i + 1])["f1"]
+            elif len(self._doc_items[i]):
+                items = self._doc_items[i]
+                gold = np.array([self.item_gold[j] for j in items])
+                if self.task.kind == "sentiment":
+                    from bench.data.schema import SENTIMENT_CLASSES
+
+                    pred = np.array([SENTIMENT_CLASSES[k] for k in self.item_scores[items].argmax(1)])
+                else:
+                    pred = (self.item_scores[items] >= self.threshold).astype(int)
+                scores[i] = float(np.mean(pred == gold))
+        return scores
+
+
+def prediction_records(task: Task, docs: Sequence[Document], preds: Sequence[DocumentPrediction],
+                       spans_are_gold: bool) -> list[dict[str, Any]]:
+    """One JSON-ready record per document: predictions, gold spans and scored sentence items."""
+    records = []
+    for doc, pred in zip(docs, preds, strict=True):
+        items = []
+        if task.kind == "sentiment":
+            for unit, probs in zip(sentiment_units(doc), pred.sentiment, strict=True):
+                if unit.gold is not None:
+                    start, end = unit.target or (unit.start, unit.end)
+                    items.append({"start": start, "end": end, "gold": unit.gold, "score": list(probs)})
+        else:
+            for sentence, score in zip(doc.sentences, pred.sentence_scores, strict=True):
+                gold = task.sentence_gold(doc, sentence, spans_are_gold)
+                if gold is not None:
+                    items.append({"start": sentence.start, "end": sentence.end, "gold": int(gold),
+                                  "score": float(score)})
+        record = pred.to_dict()
+        record["items"] = items
+        record["n_words"] = len(_WORD.findall(doc.text))
+        record["gold_spans"] = [s.to_dict() for s in doc.spans_of(task.category)] if task.category else []
+        records.append(record)
+    return records
 
 
 @dataclass
 class Evaluation:
     metrics: dict[str, float]
-    sentences: SentenceItems
-
-
-def sentence_items(task: Task, docs: Sequence[Document], preds: Sequence[DocumentPrediction],
-                   spans_are_gold: bool) -> SentenceItems:
-    items = SentenceItems()
-    for doc, pred in zip(docs, preds, strict=True):
-        if task.kind == "sentiment":
-            for unit, probs in zip(sentiment_units(doc), pred.sentiment, strict=True):
-                if unit.gold is not None:
-                    items.doc_ids.append(doc.id)
-                    items.offsets.append(unit.target or (unit.start, unit.end))
-                    items.gold.append(unit.gold)
-                    items.scores.append(list(probs))
-            continue
-        for sentence, score in zip(doc.sentences, pred.sentence_scores, strict=True):
-            gold = task.sentence_gold(doc, sentence, spans_are_gold)
-            if gold is not None:
-                items.doc_ids.append(doc.id)
-                items.offsets.append((sentence.start, sentence.end))
-                items.gold.append(int(gold))
-                items.scores.append(float(score))
-    return items
+    table: EvalTable
+    records: list[dict[str, Any]]
 
 
 def evaluate(task: Task, docs: Sequence[Document], preds: Sequence[DocumentPrediction], levels: Sequence[str],
@@ -61,34 +158,20 @@ def evaluate(task: Task, docs: Sequence[Document], preds: Sequence[DocumentPredi
     ``spans_are_gold`` says whether the corpus's spans are gold for the task (so sentence gold
     can be derived from them); by default, whether ``span`` is among the levels.
     """
-    metrics: dict[str, float] = {}
     spans_are_gold = "span" in levels if spans_are_gold is None else spans_are_gold
-    if "span" in levels and task.category:
-        gold = [[(s.start, s.end) for s in d.spans_of(task.category)] for d in docs]
-        pred = [[(s.start, s.end) for s in p.spans if s.category == task.category] for p in preds]
-        for name, value in exact_match(pred, gold).items():
-            metrics[f"span.exact.{name}"] = value
-        for name, value in overlap_credit(pred, gold).items():
-            metrics[f"span.overlap.{name}"] = value
-    items = sentence_items(task, docs, preds, spans_are_gold)
-    if "sentence" in levels and items.gold:
-        if task.kind == "sentiment":
-            result = sentiment_metrics(items.gold, np.array(items.scores))
-        else:
-            result = binary_metrics(items.gold, items.scores, threshold)
-        metrics.update({f"sentence.{k}": v for k, v in result.items()})
-    if "document" in levels and task.category:
-        gold_d = [density(len(d.spans_of(task.category)), d.text) for d in docs]
-        pred_d = [density(sum(s.category == task.category for s in p.spans), d.text) for d, p in zip(docs, preds)]
-        metrics.update({f"document.{k}": v for k, v in document_metrics(gold_d, pred_d).items()})
-    metrics["n_documents"] = float(len(docs))
-    return Evaluation(metrics, items)
+    records = prediction_records(task, docs, preds, spans_are_gold)
+    table = EvalTable.from_records(task, records, levels, threshold)
+    return Evaluation(table.metrics(), table, records)
 
 
 HEADLINE = {
     "binary": ("span.overlap.f1", "span.exact.f1", "sentence.f1", "sentence.macro_f1", "sentence.roc_auc"),
     "sentiment": ("sentence.macro_f1", "sentence.accuracy", "sentence.spearman"),
 }
+
+
+def headline_names(task: Task, levels: Sequence[str]) -> list[str]:
+    return [k for k in HEADLINE[task.kind] if k.split(".")[0] in levels]
 
 
 def headline(task: Task, metrics: dict[str, float]) -> dict[str, float]:

@@ -17,6 +17,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
+from bench import analysis
 from bench.cache import PredictionCache
 from bench.config import corpus_config
 from bench.data.corpus import Corpus
@@ -120,6 +121,7 @@ class Experiment:
         self.threshold = 0.5
         self.levels: list[str] = []
         self.produces_spans = True
+        self.slice_rows: list[dict[str, Any]] = []
 
     def _cache(self, scorer: Scorer) -> PredictionCache | None:
         cache_cfg = self.cfg.get("cache") or {}
@@ -195,6 +197,8 @@ class Experiment:
             metrics["inference.documents_per_second"] = len(eval_docs) / seconds if seconds > 0 else float("nan")
             metrics["threshold"] = scorer.threshold
             self.threshold = scorer.threshold
+            extra = self._analyses(evaluation, eval_docs)
+            metrics.update(extra)
             undefined = tracked.log_metrics(metrics)
             tracked.set_tags({"eval_split": eval_split, "undefined_metrics": ",".join(undefined) or "none",
                               "cache_hits": cache.hits if cache else 0, "cache_misses": cache.misses if cache else 0,
@@ -218,6 +222,18 @@ class Experiment:
         if reference is not None:
             self._print_reference(reference, ref_preds, model_name)
         return JobResult(summary, evaluation)
+
+    def _analyses(self, evaluation: Evaluation, docs: Sequence[Document]) -> dict[str, float]:
+        """Bootstrap intervals, calibration and slice metrics (slice rows kept for the artifacts)."""
+        ecfg = self.cfg.evaluation
+        table = evaluation.table
+        out = analysis.intervals(table, n_resamples=int(ecfg.bootstrap_resamples), seed=int(self.cfg.seed),
+                                 confidence=float(ecfg.confidence))
+        out.update(analysis.calibration(table, int(ecfg.calibration_bins)))
+        self.slice_rows = analysis.slices(table, docs, evaluation.records, list(ecfg.slices),
+                                          bool(ecfg.span_label_slices), int(ecfg.min_slice_documents))
+        out.update(analysis.slice_metrics(self.slice_rows))
+        return out
 
     def _subset(self, docs: list[Document], which: str) -> list[Document]:
         """A seeded sample of ``subset.<which>`` documents (all when unset), in corpus order."""
@@ -298,18 +314,14 @@ class Experiment:
                          corpus: Corpus, run_id: str, model_name: str, eval_split: str) -> None:
         (folder / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.create(resolved)), encoding="utf-8")
         (folder / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True), encoding="utf-8")
-        gold_by_doc: dict[str, list[dict[str, Any]]] = {}
-        items = evaluation.sentences
-        for doc_id, offsets, gold, score in zip(items.doc_ids, items.offsets, items.gold, items.scores):
-            gold_by_doc.setdefault(doc_id, []).append({"start": offsets[0], "end": offsets[1], "gold": gold,
-                                                       "score": score})
         with (folder / "predictions.jsonl").open("w", encoding="utf-8") as handle:
-            for doc, pred in zip(docs, preds):
-                record = pred.to_dict()
-                record["items"] = gold_by_doc.get(doc.id, [])
-                if self.task.category:
-                    record["gold_spans"] = [s.to_dict() for s in doc.spans_of(self.task.category)]
+            for record in evaluation.records:
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        title = f"{model_name} on {corpus.name}/{eval_split} ({self.task.name})"
+        analysis.plots(evaluation.table, folder / "plots", title, int(self.cfg.evaluation.calibration_bins))
+        if self.slice_rows:
+            analysis.write_slices(self.slice_rows, folder)
+        self._worst_report(folder, evaluation, docs, preds, run_id, model_name, corpus.name, eval_split)
         if reference is not None:
             ref_supported = self._check_supported(corpus_config(str(self.cfg.report.reference_corpus), self.cfg.paths))
             ref_eval = evaluate(self.task, reference, ref_preds, [lvl for lvl in ref_supported if lvl in self.levels],
@@ -325,6 +337,29 @@ class Experiment:
                 categories=[self.task.category] if self.task.category else ["sentiment"],
             )
             (folder / "report_reference.html").write_text(html, encoding="utf-8")
+
+    def _worst_report(self, folder: Path, evaluation: Evaluation, docs: Sequence[Document],
+                      preds: Sequence[DocumentPrediction], run_id: str, model_name: str, corpus_name: str,
+                      eval_split: str) -> None:
+        """HTML highlights of the N worst-scored evaluated documents (``report.worst_documents``)."""
+        n = int(self.cfg.report.get("worst_documents", 0) or 0)
+        scores = evaluation.table.document_scores()
+        ranked = [i for i in np.argsort(np.where(np.isnan(scores), np.inf, scores), kind="stable")
+                  if not np.isnan(scores[i])][:n]
+        if not ranked:
+            return
+        html = render_document_report(
+            title=f"{model_name}: the {len(ranked)} worst-scored documents of {corpus_name}/{eval_split}",
+            run_info={"model": model_name, "task": self.task.name, "MLflow run": run_id,
+                      "document score": "span overlap F1 per document, else sentence accuracy",
+                      **{f"#{k + 1} {docs[i].id}": f"{scores[i]:.3f}" for k, i in enumerate(ranked)}},
+            metrics={},
+            documents=[(docs[i], _display_spans(self.task, docs[i], None),
+                        _display_spans(self.task, docs[i], preds[i], self.produces_spans, self.threshold))
+                       for i in ranked],
+            categories=[self.task.category] if self.task.category else ["sentiment"],
+        )
+        (folder / "report_worst_documents.html").write_text(html, encoding="utf-8")
 
     def _publish(self, folder: Path) -> None:
         """Copy the artifacts into the job's output folder in one rename (no half-written folder)."""
