@@ -52,7 +52,11 @@ def _markdown(rows: list[dict[str, Any]]) -> str:
     lines = ["| corpus | documents | sentences | spans by label | sentence balance | splits | fingerprint |",
              "|---|---:|---:|---|---|---|---|"]
     for r in rows:
-        spans = "<br>".join(f"{k} {v:,}" for k, v in r["spans"].items()) or "–"
+        ranked = sorted(r["spans"].items(), key=lambda kv: -kv[1])
+        shown = [f"{k} {v:,}" for k, v in ranked[:4]]
+        if len(ranked) > 4:
+            shown.append(f"{len(ranked) - 4} more labels {sum(v for _, v in ranked[4:]):,}")
+        spans = "<br>".join(shown) or "–"
         balance = "<br>".join(f"{t}: " + ", ".join(f"{k} {v:,}" for k, v in c.items()) for t, c in r["balance"].items())
         splits = ", ".join(f"{k} {v:,}" for k, v in r["splits"].items()) or "–"
         lines.append(f"| {r['corpus']} | {r['documents']:,} | {r['sentences']:,} | {spans} | {balance} | {splits} | "

@@ -99,15 +99,20 @@ class SklearnSentenceClassifier(TrainableScorer):
         val = sentence_examples(task, validation) if validation else []
         val_texts, val_labels = [_input_text(e) for e in val], [e.label for e in val]
         self.training_metrics = {"train.examples": float(len(examples)), "train.validation_examples": float(len(val))}
+        # the features do not depend on C: fit them once, then one classifier per candidate
+        features = self._build().named_steps["features"].fit(texts)
+        train_x = features.transform(texts)
+        val_x = features.transform(val_texts) if val else None
         best: tuple[float, float, Pipeline] | None = None
         for c in self.C_grid if val else self.C_grid[:1]:
             self.C = c
-            pipeline = self._build().fit(texts, labels)
+            model = self._build().named_steps["model"].fit(train_x, labels)
+            pipeline = Pipeline([("features", features), ("model", model)])
             if len(self.C_grid) == 1 or not val:
                 best = (0.0, c, pipeline)
                 break
-            probs = pipeline.predict_proba(val_texts)
-            score = (f1_score(val_labels, pipeline.classes_[probs.argmax(1)], average="macro")
+            probs = model.predict_proba(val_x)
+            score = (f1_score(val_labels, model.classes_[probs.argmax(1)], average="macro")
                      if task.kind == "sentiment" else average_precision_score(val_labels, probs[:, 1]))
             self.training_history.append({"epoch": float(len(self.training_history) + 1), "C": c,
                                           "validation_score": float(score)})
