@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from bench.data.schema import SENTIMENT_CLASSES, Document
-from bench.scorers.base import sentiment_units
+from bench.scorers.base import DocumentPrediction, sentiment_units
 from bench.tasks import Task
 
 _TOKEN = re.compile(r"\w+(?:[’'\-]\w+)*|[^\w\s]")
@@ -40,6 +40,23 @@ def sentence_examples(task: Task, docs: Sequence[Document], *, labelled_only: bo
             if gold is None and labelled_only:
                 continue
             out.append(TextExample(doc.id, doc.sentence_text(sentence), None, None if gold is None else int(gold)))
+    return out
+
+
+def predictions_from_rows(task: Task, documents: Sequence[Document], rows: Sequence[Sequence[float]]
+                          ) -> list[DocumentPrediction]:
+    """Split per-example class probabilities (in :func:`sentence_examples` order, unlabelled
+    included) back into one prediction per document: P(positive) per sentence for binary tasks,
+    the three probabilities per unit for sentiment."""
+    out, row = [], 0
+    for doc in documents:
+        n = len(sentiment_units(doc)) if task.kind == "sentiment" else len(doc.sentences)
+        block = [list(map(float, r)) for r in rows[row : row + n]]
+        row += n
+        if task.kind == "sentiment":
+            out.append(DocumentPrediction(doc.id, sentiment=block))
+        else:
+            out.append(DocumentPrediction(doc.id, sentence_scores=[r[1] for r in block]))
     return out
 
 

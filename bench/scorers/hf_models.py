@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -11,13 +10,13 @@ import torch
 from sklearn.metrics import average_precision_score, f1_score
 
 from bench.data.schema import SENTIMENT_CLASSES, Document, Span
-from bench.errors import ConfigError, DataError
+from bench.errors import ConfigError
 from bench.metrics.spans import merge_overlapping
-from bench.scorers.base import DocumentPrediction, Scorer, sentiment_units
-from bench.scorers.examples import TextExample, bio_tags, sentence_examples, spans_from_bio
+from bench.scorers.base import DocumentPrediction, Scorer
+from bench.scorers.examples import TextExample, bio_tags, predictions_from_rows, sentence_examples, spans_from_bio
 from bench.scorers.hf_common import (TrainingSettings, length_sorted_batches, pick_device, resolve_model_path,
                                      train_loop)
-from bench.scorers.trainable import TrainableScorer, best_f1_threshold
+from bench.scorers.trainable import TrainableScorer, best_f1_threshold, read_meta, write_meta
 from bench.tasks import Task
 
 BIO = ("O", "B", "I")
@@ -28,16 +27,6 @@ def _quiet_transformers() -> None:
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
-
-
-def _meta(folder: Path, expected: str) -> dict[str, Any]:
-    path = folder / "bench_meta.json"
-    if not path.is_file():
-        raise DataError("saved model has no bench_meta.json", path=str(path))
-    meta = json.loads(path.read_text(encoding="utf-8"))
-    if meta.get("class") != expected:
-        raise ConfigError(f"{folder} holds a {meta.get('class')} model, not a {expected}")
-    return meta
 
 
 class _TransformerScorer(TrainableScorer):
@@ -79,15 +68,14 @@ class _TransformerScorer(TrainableScorer):
         folder.mkdir(parents=True, exist_ok=True)
         self.model.save_pretrained(folder, safe_serialization=True)
         self.tokenizer.save_pretrained(folder)
-        meta = {"class": type(self).__name__, "task": self.task_name, "threshold": self.threshold,
-                "params": self.params(), **self._extra_meta()}
-        (folder / "bench_meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
+        write_meta(folder, {"class": type(self).__name__, "task": self.task_name, "threshold": self.threshold,
+                            "params": self.params(), **self._extra_meta()})
 
     def _extra_meta(self) -> dict[str, Any]:
         return {}
 
     def load(self, folder: Path) -> None:
-        meta = _meta(folder, type(self).__name__)
+        meta = read_meta(folder, type(self).__name__)
         self._from_pretrained(str(folder))
         self.task_name, self.threshold = meta["task"], float(meta["threshold"])
         # predictions depend on the truncation length the model was trained and tuned with
@@ -156,18 +144,8 @@ class TransformerSentenceClassifier(_TransformerScorer):
 
     def predict(self, documents: Sequence[Document], task: Task) -> list[DocumentPrediction]:
         self.require_fitted(task)
-        examples = sentence_examples(task, documents, labelled_only=False)
-        probs = self._probabilities(examples)
-        out, row = [], 0
-        for doc in documents:
-            n = len(sentiment_units(doc)) if task.kind == "sentiment" else len(doc.sentences)
-            block = probs[row : row + n]
-            row += n
-            if task.kind == "sentiment":
-                out.append(DocumentPrediction(doc.id, sentiment=block.tolist()))
-            else:
-                out.append(DocumentPrediction(doc.id, sentence_scores=block[:, 1].tolist()))
-        return out
+        return predictions_from_rows(task, documents, self._probabilities(
+            sentence_examples(task, documents, labelled_only=False)))
 
     def predict_document(self, doc: Document, task: Task) -> DocumentPrediction:
         return self.predict([doc], task)[0]
@@ -348,17 +326,7 @@ class HFPipelineScorer(Scorer):
         examples = sentence_examples(task, documents, labelled_only=False)
         classes = SENTIMENT_CLASSES if task.kind == "sentiment" else ("negative", "positive")
         texts = [e.text if e.target is None else f"{e.text} [{e.target}]" for e in examples]
-        probs = self._classify(texts, classes)
-        out, row = [], 0
-        for doc in documents:
-            n = len(sentiment_units(doc)) if task.kind == "sentiment" else len(doc.sentences)
-            block = probs[row : row + n]
-            row += n
-            if task.kind == "sentiment":
-                out.append(DocumentPrediction(doc.id, sentiment=block))
-            else:
-                out.append(DocumentPrediction(doc.id, sentence_scores=[p[1] for p in block]))
-        return out
+        return predictions_from_rows(task, documents, self._classify(texts, classes))
 
     def _tag(self, doc: Document, task: Task) -> DocumentPrediction:
         if task.kind == "sentiment":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -21,10 +20,11 @@ from bench.data.lexicons import curated_loaded_language
 from bench.data.schema import SENTIMENT_CLASSES, Document, Span
 from bench.errors import ConfigError, DataError
 from bench.metrics.spans import merge_overlapping
-from bench.scorers.base import DocumentPrediction, sentiment_units
-from bench.scorers.examples import TextExample, bio_tags, sentence_examples, spans_from_bio, tokenize
+from bench.scorers.base import DocumentPrediction
+from bench.scorers.examples import (TextExample, bio_tags, predictions_from_rows, sentence_examples, spans_from_bio,
+                                    tokenize)
 from bench.scorers.matching import TermMatcher
-from bench.scorers.trainable import TrainableScorer, best_f1_threshold
+from bench.scorers.trainable import TrainableScorer, best_f1_threshold, read_meta, write_meta
 from bench.tasks import Task
 
 _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
@@ -33,20 +33,6 @@ _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
 def _input_text(example: TextExample) -> str:
     """Sentence text; for target-dependent sentiment the target is appended after a marker."""
     return example.text if example.target is None else f"{example.text} [TARGET] {example.target}"
-
-
-def _write_meta(folder: Path, meta: dict[str, Any]) -> None:
-    (folder / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
-
-
-def _read_meta(folder: Path, expected_class: str) -> dict[str, Any]:
-    path = folder / "meta.json"
-    if not path.is_file():
-        raise DataError("saved model has no meta.json", path=str(path))
-    meta = json.loads(path.read_text(encoding="utf-8"))
-    if meta.get("class") != expected_class:
-        raise ConfigError(f"{folder} holds a {meta.get('class')} model, not a {expected_class}")
-    return meta
 
 
 class SklearnSentenceClassifier(TrainableScorer):
@@ -133,18 +119,11 @@ class SklearnSentenceClassifier(TrainableScorer):
         self.require_fitted(task)
         examples = sentence_examples(task, documents, labelled_only=False)
         probs = self._probabilities([_input_text(e) for e in examples])
-        out, row = [], 0
-        for doc in documents:
-            n = len(sentiment_units(doc)) if task.kind == "sentiment" else len(doc.sentences)
-            block = probs[row : row + n]
-            row += n
-            if task.kind == "sentiment":
-                full = np.zeros((n, len(SENTIMENT_CLASSES)))
-                full[:, list(self.pipeline.classes_)] = block  # type: ignore[union-attr]
-                out.append(DocumentPrediction(doc.id, sentiment=full.tolist()))
-            else:
-                out.append(DocumentPrediction(doc.id, sentence_scores=block[:, 1].tolist()))
-        return out
+        if task.kind == "sentiment":  # columns in SENTIMENT_CLASSES order even if a class was unseen
+            full = np.zeros((len(probs), len(SENTIMENT_CLASSES)))
+            full[:, list(self.pipeline.classes_)] = probs  # type: ignore[union-attr]
+            probs = full
+        return predictions_from_rows(task, documents, probs)
 
     def predict_document(self, doc: Document, task: Task) -> DocumentPrediction:
         return self.predict([doc], task)[0]
@@ -152,11 +131,11 @@ class SklearnSentenceClassifier(TrainableScorer):
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         sio.dump(self.pipeline, folder / "pipeline.skops")
-        _write_meta(folder, {"class": type(self).__name__, "task": self.task_name, "threshold": self.threshold,
+        write_meta(folder, {"class": type(self).__name__, "task": self.task_name, "threshold": self.threshold,
                              "params": self.params()})
 
     def load(self, folder: Path) -> None:
-        meta = _read_meta(folder, type(self).__name__)
+        meta = read_meta(folder, type(self).__name__)
         path = folder / "pipeline.skops"
         untrusted = sio.get_untrusted_types(file=path)
         unexpected = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
@@ -256,11 +235,11 @@ class CRFSpanTagger(TrainableScorer):
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "model.crfsuite").write_bytes(self._model_bytes)
-        _write_meta(folder, {"class": type(self).__name__, "task": self.task_name, "threshold": self.threshold,
+        write_meta(folder, {"class": type(self).__name__, "task": self.task_name, "threshold": self.threshold,
                              "category": self.category, "params": self.params()})
 
     def load(self, folder: Path) -> None:
-        meta = _read_meta(folder, type(self).__name__)
+        meta = read_meta(folder, type(self).__name__)
         self._model_bytes = (folder / "model.crfsuite").read_bytes()
         self.tagger = pycrfsuite.Tagger()
         self.tagger.open(str(folder / "model.crfsuite"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from abc import abstractmethod
 from pathlib import Path
 from typing import Any, Sequence
@@ -11,7 +12,7 @@ import numpy as np
 from sklearn.metrics import precision_recall_curve
 
 from bench.data.schema import Document
-from bench.errors import ConfigError
+from bench.errors import ConfigError, DataError
 from bench.scorers.base import Scorer
 from bench.tasks import Task
 
@@ -24,6 +25,24 @@ def best_f1_threshold(y_true: Sequence[int], scores: Sequence[float]) -> float:
     precision, recall, thresholds = precision_recall_curve(y, np.asarray(scores, dtype=float))
     f1 = np.where(precision + recall > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-12), 0)
     return float(thresholds[int(np.argmax(f1[:-1]))])
+
+
+META_FILE = "bench_meta.json"
+
+
+def write_meta(folder: Path, meta: dict[str, Any]) -> None:
+    """The harness's description of a saved model (class, task, threshold, settings)."""
+    (folder / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True, default=str), encoding="utf-8")
+
+
+def read_meta(folder: Path, expected_class: str) -> dict[str, Any]:
+    path = folder / META_FILE
+    if not path.is_file():
+        raise DataError(f"saved model has no {META_FILE}", path=str(path))
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    if meta.get("class") != expected_class:
+        raise ConfigError(f"{folder} holds a {meta.get('class')} model, not a {expected_class}")
+    return meta
 
 
 def folder_fingerprint(folder: Path) -> str:

@@ -77,8 +77,10 @@ def load_basil(root: Path, files: dict[str, str], *, strict: bool, options: dict
                 spans.append(Span(base + start, base + end, LABELS[bias], txt, native_label=bias,
                                   attributes={k: item.get(k) for k in ("target", "polarity", "aim", "quote", "speaker")}))
         except (DataError, KeyError, TypeError, ValueError) as exc:
+            if strict and isinstance(exc, DataError):
+                raise
             if strict:
-                raise exc if isinstance(exc, DataError) else DataError(f"malformed entry: {exc}", path=str(ann_path))
+                raise DataError(f"malformed entry: {exc}", path=str(ann_path)) from exc
             skipped["malformed_files"] += 1
             continue
         level = annotation.get("article-level-annotations", {})

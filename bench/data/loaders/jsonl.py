@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.data.registry import LoadResult, register_loader
-from bench.data.schema import Document, Sentence, Span
+from bench.data.schema import Document, Span
 from bench.data.sentences import split_sentences
 from bench.errors import DataError
 
