@@ -334,7 +334,7 @@ class Experiment:
                 documents=[(d, _display_spans(self.task, d, None),
                              _display_spans(self.task, d, p, self.produces_spans, self.threshold))
                            for d, p in zip(reference, ref_preds)],
-                categories=[self.task.category] if self.task.category else ["sentiment"],
+                categories=self._legend(), same_label=self.task.kind == "sentiment",
             )
             (folder / "report_reference.html").write_text(html, encoding="utf-8")
 
@@ -357,9 +357,14 @@ class Experiment:
             documents=[(docs[i], _display_spans(self.task, docs[i], None),
                         _display_spans(self.task, docs[i], preds[i], self.produces_spans, self.threshold))
                        for i in ranked],
-            categories=[self.task.category] if self.task.category else ["sentiment"],
+            categories=self._legend(), same_label=self.task.kind == "sentiment",
         )
         (folder / "report_worst_documents.html").write_text(html, encoding="utf-8")
+
+    def _legend(self) -> list[str]:
+        if self.task.category:
+            return [self.task.category]
+        return [f"sentiment-{c}" for c in SENTIMENT_CLASSES]
 
     def _publish(self, folder: Path) -> None:
         """Copy the artifacts into the job's output folder in one rename (no half-written folder)."""

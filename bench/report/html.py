@@ -15,11 +15,14 @@ class Segment:
     text: str
     labels: list[str]
     scores: list[float]
+    #: no span over this piece overlaps any span on the other side (a miss or a false alarm)
+    unmatched: bool = False
 
     @property
     def css(self) -> str:
         categories = sorted({label.partition("/")[0] for label in self.labels})
-        return " ".join(f"hl hl-{c}" for c in categories)
+        classes = [f"hl hl-{c}" for c in categories] + [f"hl-{label.replace('/', '-')}" for label in self.labels]
+        return " ".join(classes + (["unmatched"] if self.unmatched else []))
 
     @property
     def title(self) -> str:
@@ -29,14 +32,22 @@ class Segment:
         return "; ".join(parts)
 
 
-def segments(text: str, spans: Sequence[Span]) -> list[Segment]:
-    """Cut ``text`` at every span boundary; each piece carries the labels of the spans over it."""
+def segments(text: str, spans: Sequence[Span], others: Sequence[Span] = (), same_label: bool = False
+             ) -> list[Segment]:
+    """Cut ``text`` at every span boundary; each piece carries the labels of the spans over it.
+
+    A piece is ``unmatched`` when none of its spans overlaps a span of ``others`` (the other side)
+    or, with ``same_label``, overlaps one with the same label (sentence sentiment classes).
+    """
     cuts = sorted({0, len(text), *(s.start for s in spans), *(s.end for s in spans)})
     out = []
     for a, b in zip(cuts, cuts[1:]):
         covering = [s for s in spans if s.start <= a and b <= s.end]
+        matched = any(o.start < s.end and s.start < o.end and (not same_label or o.label == s.label)
+                      for s in covering for o in others)
         out.append(Segment(text[a:b], [s.label for s in covering],
-                           [float("nan") if s.score is None else s.score for s in covering]))
+                           [float("nan") if s.score is None else s.score for s in covering],
+                           unmatched=bool(covering) and not matched))
     return out
 
 
@@ -52,6 +63,7 @@ def render_document_report(
     metrics: dict[str, float],
     documents: Sequence[tuple[Document, Sequence[Span], Sequence[Span]]],
     categories: Sequence[str],
+    same_label: bool = False,
 ) -> str:
     """A self-contained HTML page; ``documents`` holds (document, gold spans, predicted spans)."""
     rendered = []
@@ -60,8 +72,8 @@ def render_document_report(
         pred_keys = {(s.start, s.end) for s in pred}
         rendered.append({
             "doc": doc,
-            "gold": segments(doc.text, gold),
-            "pred": segments(doc.text, pred),
+            "gold": segments(doc.text, gold, pred, same_label),
+            "pred": segments(doc.text, pred, gold, same_label),
             "rows": sorted(
                 [{"side": "gold", "span": s, "exact": (s.start, s.end) in pred_keys} for s in gold]
                 + [{"side": "predicted", "span": s, "exact": (s.start, s.end) in gold_keys} for s in pred],
