@@ -103,6 +103,14 @@ def test_minilm_tagger_trains_and_reloads(babe_small, tmp_path: Path) -> None:
     np.testing.assert_allclose(_scores(again), _scores(preds), atol=1e-5)
     assert [[(s.start, s.end) for s in p.spans] for p in again] == [[(s.start, s.end) for s in p.spans] for p in preds]
 
+    # the generic token-classification adapter groups the saved B-/I- labels into character spans
+    adapter = HFPipelineScorer(model=str(tmp_path), pipeline_type="token-classification",
+                               label_map={"loaded_language": "positive"}, device="cpu", max_length=64)
+    for pred in adapter.predict(test[:20], LOADED):
+        doc = next(d for d in test if d.id == pred.doc_id)
+        assert len(pred.sentence_scores) == len(doc.sentences)
+        assert all(s.text == doc.text[s.start:s.end] and 0 <= (s.score or 0) <= 1 for s in pred.spans)
+
 
 def test_subword_offsets_map_back_exactly(reference: Corpus) -> None:
     """Gold spans of the reference article survive BIO encoding over MiniLM's subword offsets."""

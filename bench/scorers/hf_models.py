@@ -180,8 +180,10 @@ class TransformerTokenTagger(_TransformerScorer):
     def _fit(self, train: Sequence[Document], task: Task, validation: Sequence[Document] | None) -> None:
         torch.manual_seed(self.seed)
         self.category = task.category
+        # B-/I-<category> label names let transformers' token-classification pipeline group them
+        names = ["O", f"B-{task.category}", f"I-{task.category}"]
         self._from_pretrained(resolve_model_path(self.model_name_or_path), num_labels=len(BIO),
-                              id2label=dict(enumerate(BIO)), label2id={t: i for i, t in enumerate(BIO)})
+                              id2label=dict(enumerate(names)), label2id={t: i for i, t in enumerate(names)})
         units = self._sentence_units(train)
         gold = {doc.id: merge_overlapping((s.start, s.end) for s in doc.spans_of(task.category or ""))
                 for doc in train}
