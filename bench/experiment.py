@@ -180,7 +180,7 @@ class Experiment:
             if training_metrics:
                 tracked.log_metrics(training_metrics)
             spans_are_gold = "span" in levels
-            if not getattr(scorer, "produces_spans", True):
+            if not self.produces_spans:
                 levels = [lvl for lvl in levels if lvl == "sentence"]
                 tracked.set_tags({"levels_skipped": "span,document (the model predicts no spans)"})
             eval_split = str(cfg.get("eval_split") or cfg.corpus.get("eval_split", "test"))
@@ -197,8 +197,7 @@ class Experiment:
             metrics["inference.documents_per_second"] = len(eval_docs) / seconds if seconds > 0 else float("nan")
             metrics["threshold"] = scorer.threshold
             self.threshold = scorer.threshold
-            extra = self._analyses(evaluation, eval_docs)
-            metrics.update(extra)
+            metrics.update(self._analyses(evaluation, eval_docs))
             undefined = tracked.log_metrics(metrics)
             tracked.set_tags({"eval_split": eval_split, "undefined_metrics": ",".join(undefined) or "none",
                               "cache_hits": cache.hits if cache else 0, "cache_misses": cache.misses if cache else 0,
