@@ -103,11 +103,44 @@ def to_html(rows: list[dict[str, Any]], metric: str, title: str, notes: dict[str
     return env.get_template("leaderboard.html.j2").render(rows=rows, metric=metric, title=title, notes=notes)
 
 
+SUMMARY_COLUMNS = ("span.overlap.f1", "sentence.f1", "sentence.macro_f1", "sentence.roc_auc", "sentence.accuracy")
+
+
+def results_table(client: MlflowClient) -> str:
+    """Markdown: the latest finished run of each model in every ``newsbias/*`` experiment."""
+    lines = ["| corpus | task | split | model | " + " | ".join(SUMMARY_COLUMNS) + " |",
+             "|---|---|---|---|" + "---:|" * len(SUMMARY_COLUMNS)]
+    for experiment in sorted(client.search_experiments(), key=lambda e: e.name):
+        if not experiment.name.startswith("newsbias/"):
+            continue
+        runs = client.search_runs([experiment.experiment_id], filter_string="attributes.status = 'FINISHED'",
+                                  order_by=["attributes.start_time DESC"], max_results=2000)
+        latest: dict[str, Any] = {}
+        for run in runs:
+            if run.data.tags.get("kind") != "leaderboard" and "model" in run.data.tags:
+                latest.setdefault(run.data.tags["model"], run)
+        for model, run in sorted(latest.items(), key=lambda kv: -kv[1].data.metrics.get("sentence.macro_f1", 0)):
+            m, tags = run.data.metrics, run.data.tags
+            cells = []
+            for name in SUMMARY_COLUMNS:
+                if name not in m:
+                    cells.append("–")
+                elif f"{name}.ci_low" in m:
+                    cells.append(f"{m[name]:.3f} [{m[name + '.ci_low']:.2f}, {m[name + '.ci_high']:.2f}]")
+                else:
+                    cells.append(f"{m[name]:.3f}")
+            lines.append(f"| {tags.get('corpus')} | {tags.get('task')} | {tags.get('eval_split')} | {model} | "
+                         + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.leaderboard", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", required=True)
-    parser.add_argument("--task", required=True)
+    parser.add_argument("--corpus")
+    parser.add_argument("--task")
+    parser.add_argument("--all", action="store_true",
+                        help="print one Markdown table of every corpus and task (latest run per model) and exit")
     parser.add_argument("--metric", default=None, help="default: sentence.f1 (binary tasks), sentence.macro_f1")
     parser.add_argument("--tracking-uri", default=None)
     parser.add_argument("--alpha", type=float, default=0.05)
@@ -117,6 +150,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-log", action="store_true", help="do not log a leaderboard summary run")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
+    if args.all:
+        print(results_table(MlflowClient(args.tracking_uri)))
+        return
+    if not (args.corpus and args.task):
+        parser.error("--corpus and --task are required (or --all)")
     experiment = f"newsbias/{args.corpus}/{args.task}"
     try:
         client = MlflowClient(args.tracking_uri)

@@ -9,7 +9,9 @@ from collections import Counter
 from typing import Any
 
 from bench.cli.errors import fail
-from bench.config import available, corpus_config
+from omegaconf import OmegaConf
+
+from bench.config import available, config_dir, corpus_config
 from bench.data.corpus import Corpus
 from bench.data.load import load_corpus
 from bench.tasks import Task
@@ -21,9 +23,7 @@ def corpus_statistics(corpus: Corpus, tasks: dict[str, list[str]]) -> dict[str, 
     native = Counter(s.native_label for d in corpus.documents for s in d.spans if s.native_label)
     balance: dict[str, dict[str, int]] = {}
     for task_name, levels in tasks.items():
-        task = Task(task_name, "sentiment" if task_name == "sentiment" else "binary",
-                    {"loaded_language": "loaded_language", "unverified_sources": "unverified_source"}.get(task_name),
-                    tuple(levels))
+        task = Task.from_config(OmegaConf.load(config_dir() / "task" / f"{task_name}.yaml"))
         counts: Counter[str] = Counter()
         for doc in corpus.documents:
             if task.kind == "sentiment":
