@@ -23,7 +23,7 @@ from bench.config import corpus_config
 from bench.data.corpus import Corpus
 from bench.data.load import corpus_supports, load_corpus
 from bench.data.schema import SENTIMENT_CLASSES, Document, Span
-from bench.errors import ConfigError
+from bench.errors import BenchError, ConfigError
 from bench.evaluation import Evaluation, evaluate, headline
 from bench.report.console import print_reference_findings
 from bench.report.html import render_document_report
@@ -234,6 +234,18 @@ class Experiment:
         out.update(analysis.slice_metrics(self.slice_rows))
         return out
 
+    @staticmethod
+    def _load_cached_model(scorer: TrainableScorer, folder: Path) -> dict[str, Any] | None:
+        """The cached model's training record, or None (absent, or unreadable: then it is retrained)."""
+        if not (folder / "bench_training.json").is_file():
+            return None
+        try:
+            scorer.load(folder)
+            return json.loads((folder / "bench_training.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError, BenchError):
+            shutil.rmtree(folder, ignore_errors=True)
+            return None
+
     def _subset(self, docs: list[Document], which: str) -> list[Document]:
         """A seeded sample of ``subset.<which>`` documents (all when unset), in corpus order."""
         limit = (self.cfg.get("subset") or {}).get(which)
@@ -266,9 +278,8 @@ class Experiment:
         scorer.set_fingerprint(key)
         cache_cfg = self.cfg.get("cache") or {}
         cached = Path(str(cache_cfg.get("dir", project_root() / ".cache" / "predictions"))).parent / "models" / key
-        if cache_cfg.get("enabled", True) and (cached / "bench_training.json").is_file():
-            scorer.load(cached)
-            record = json.loads((cached / "bench_training.json").read_text(encoding="utf-8"))
+        record = self._load_cached_model(scorer, cached) if cache_cfg.get("enabled", True) else None
+        if record is not None:
             scorer.training_history = record["history"]
             shutil.copytree(cached, folder)
             tracked.set_tags({"model_source": f"cache:{key}"})

@@ -162,7 +162,7 @@ def test_rerun_hits_model_and_prediction_cache(shared_data, tmp_path: Path) -> N
     assert runs[1].data.tags["cache_hits"] == "120" and runs[1].data.tags["cache_misses"] == "0"
     assert runs[0].data.metrics["sentence.f1"] == runs[1].data.metrics["sentence.f1"]
     artifacts = {a.path for a in client.list_artifacts(runs[0].info.run_id, "model")}
-    assert {"model/pipeline.skops", "model/bench_meta.json"} <= artifacts
+    assert {"model/pipeline.skops", "model/vocabulary.json", "model/bench_meta.json"} <= artifacts
     # the saved model is reusable through the config, and the cache can be switched off
     model_dir = Path(client.download_artifacts(runs[0].info.run_id, "model", str(tmp_path / "dl")))
     third = run_bench(tmp_path, *args[:2], f"model.load_from={model_dir}", "subset.eval=120", "cache.enabled=false")
