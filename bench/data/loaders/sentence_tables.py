@@ -15,9 +15,6 @@ from bench.data.registry import LoadResult, register_loader
 from bench.data.schema import Document, Sentence, Span
 from bench.errors import DataError
 
-# the MBIC/BABE workbooks use an Excel extension openpyxl does not need; its warning is noise
-warnings.filterwarnings("ignore", message="Unknown extension is not supported", category=UserWarning)
-
 BIAS = {"Biased": 1, "Non-biased": 0, "No agreement": None}
 OPINION = {"Entirely factual": "factual", "Somewhat factual but also opinionated": "somewhat_opinionated",
            "Expresses writer’s opinion": "opinion", "Expresses writer's opinion": "opinion", "No agreement": None}
@@ -35,17 +32,19 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 def _xlsx_rows(path: Path, sheet: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
-        rows = worksheet.iter_rows(values_only=True)
-        header = [str(h) for h in next(rows)]
-        for number, values in enumerate(rows, start=2):
-            if all(v is None for v in values):
-                continue
-            yield number, dict(zip(header, values))
-    finally:
-        workbook.close()
+    # the MBIC/BABE workbooks use an Excel extension openpyxl does not need; its warning is noise
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Unknown extension is not supported", category=UserWarning)
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
+            rows = worksheet.iter_rows(values_only=True)
+            header = [str(h) for h in next(rows)]
+            table = [(number, dict(zip(header, values))) for number, values in enumerate(rows, start=2)
+                     if not all(v is None for v in values)]
+        finally:
+            workbook.close()
+    yield from table
 
 
 def _document(corpus: str, number: int, row: dict[str, Any], path: Path, strict: bool, unlocated: Counter[str],
