@@ -15,7 +15,9 @@ from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
 import psutil
+import yaml
 from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
 
 from bench.cli.errors import fail
 from bench.config import config_dir, register_resolvers
@@ -71,8 +73,14 @@ def raw_forward_seconds(scorer: Any, docs: Sequence[Document], task: Task) -> fl
 
 def benchmark_model(model: str, corpus_name: str, task_name: str, n_docs: int, n_train: int,
                     overrides: Sequence[str]) -> dict[str, Any]:
+    model_overrides = [o.lstrip("+") for o in overrides if o.lstrip("+").startswith("model.")]
+    other = [o for o in overrides if not o.lstrip("+").startswith("model.")]
     with initialize_config_dir(str(config_dir()), version_base="1.3"):
-        cfg = compose("config", overrides=[f"corpus={corpus_name}", f"task={task_name}", f"model={model}", *overrides])
+        cfg = compose("config", overrides=[f"corpus={corpus_name}", f"task={task_name}", f"model={model}", *other])
+    for override in model_overrides:  # model settings apply to the models that have them
+        key, _, value = override.partition("=")
+        if OmegaConf.select(cfg, key) is not None:
+            OmegaConf.update(cfg, key, yaml.safe_load(value))
     seed_everything(int(cfg.seed))
     task = Task.from_config(cfg.task)
     corpus = load_corpus(cfg.corpus)
@@ -112,7 +120,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--models", nargs="+", default=["lexicon", "tfidf_logreg", "crf", "minilm"])
     parser.add_argument("--documents", type=int, default=500, help="documents to predict")
     parser.add_argument("--train-documents", type=int, default=1000, help="documents to train on")
-    parser.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. ++model.epochs=1 ++model.device=cuda")
+    parser.add_argument("overrides", nargs="*",
+                        help="Hydra overrides, e.g. model.epochs=1 model.device=cuda (model settings apply to the "
+                             "models that have them)")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     register_resolvers()
