@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -35,8 +36,14 @@ def job(cfg: DictConfig) -> None:
         fail(exc, bool(cfg.get("verbose")) or verbose_requested())
 
 
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM ends the job like Ctrl-C would: the MLflow run is marked FAILED with the reason."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Run the app; Hydra's own errors (unknown names, bad overrides) become one line too."""
+    signal.signal(signal.SIGTERM, _terminated)
     verbose = verbose_requested()
     # let Hydra raise instead of printing its multi-line report, so we can report it in one line
     os.environ["HYDRA_FULL_ERROR"] = "1"

@@ -37,7 +37,12 @@ class TrackedRun:
         if exc is None:
             mlflow.end_run("FINISHED")
             return
-        reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        if isinstance(exc, SystemExit) and exc.code == 143:
+            reason = "terminated (SIGTERM)"
+        elif isinstance(exc, KeyboardInterrupt):
+            reason = "interrupted"
+        else:
+            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         try:
             mlflow.set_tag("failure_reason", reason[:5000])
         finally:
