@@ -14,7 +14,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from bench.data.schema import Document
+from bench.data.schema import SENTIMENT_CLASSES, Document
 from bench.metrics.documents import document_metrics
 from bench.metrics.sentences import binary_metrics, sentiment_metrics
 from bench.metrics.spans import exact_counts, exact_from_counts, overlap_from_sums, overlap_sums
@@ -110,8 +110,6 @@ class EvalTable:
                 items = self._doc_items[i]
                 gold = np.array([self.item_gold[j] for j in items])
                 if self.task.kind == "sentiment":
-                    from bench.data.schema import SENTIMENT_CLASSES
-
                     pred = np.array([SENTIMENT_CLASSES[k] for k in self.item_scores[items].argmax(1)])
                 else:
                     pred = (self.item_scores[items] >= self.threshold).astype(int)

@@ -122,6 +122,7 @@ class Experiment:
         self.levels: list[str] = []
         self.produces_spans = True
         self.slice_rows: list[dict[str, Any]] = []
+        self.reference_levels: list[str] = []
 
     def _cache(self, scorer: Scorer) -> PredictionCache | None:
         cache_cfg = self.cfg.get("cache") or {}
@@ -310,9 +311,11 @@ class Experiment:
         """The reference article and the model's predictions on it (None if it lacks this task)."""
         name = str(self.cfg.report.reference_corpus)
         if corpus.name == name and eval_docs:
+            self.reference_levels = corpus_supports(self.cfg.corpus, self.task)
             return list(eval_docs), list(preds)
         ref_cfg = corpus_config(name, self.cfg.paths)
-        if not corpus_supports(ref_cfg, self.task):
+        self.reference_levels = corpus_supports(ref_cfg, self.task)
+        if not self.reference_levels:
             return None, []
         reference = load_corpus(ref_cfg).documents
         return reference, predict_with_cache(scorer, reference, self.task, cache=cache, progress=False,
@@ -333,9 +336,9 @@ class Experiment:
             analysis.write_slices(self.slice_rows, folder)
         self._worst_report(folder, evaluation, docs, preds, run_id, model_name, corpus.name, eval_split)
         if reference is not None:
-            ref_supported = self._check_supported(corpus_config(str(self.cfg.report.reference_corpus), self.cfg.paths))
-            ref_eval = evaluate(self.task, reference, ref_preds, [lvl for lvl in ref_supported if lvl in self.levels],
-                                self.threshold, spans_are_gold="span" in ref_supported)
+            ref_eval = evaluate(self.task, reference, ref_preds,
+                                [lvl for lvl in self.reference_levels if lvl in self.levels], self.threshold,
+                                spans_are_gold="span" in self.reference_levels)
             html = render_document_report(
                 title=f"{model_name} on the reference article — {self.task.name}",
                 run_info={"model": model_name, "task": self.task.name, "evaluated on": f"{corpus.name}/{eval_split}",
