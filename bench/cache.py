@@ -38,7 +38,7 @@ class PredictionCache:
             return None
         try:
             prediction = DocumentPrediction.from_dict(json.loads(path.read_text(encoding="utf-8")))
-        except (ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             self.misses += 1
             return None
         self.hits += 1

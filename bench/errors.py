@@ -35,3 +35,7 @@ class DataError(BenchError):
             where.append(f"span {span}")
         self.path, self.line, self.doc_id, self.span = path, line, doc_id, span
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
+
+
+class CacheWarning(UserWarning):
+    """A cache entry could not be read; it was evicted and is rebuilt."""

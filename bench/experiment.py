@@ -8,6 +8,7 @@ import random
 import shutil
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -23,11 +24,12 @@ from bench.config import corpus_config
 from bench.data.corpus import Corpus
 from bench.data.load import corpus_supports, load_corpus
 from bench.data.schema import SENTIMENT_CLASSES, Document, Span
-from bench.errors import BenchError, ConfigError
+from bench.errors import BenchError, CacheWarning, ConfigError, DataError
 from bench.evaluation import Evaluation, evaluate, headline
 from bench.report.console import print_reference_findings
 from bench.report.html import render_document_report
 from bench.scorers.base import DocumentPrediction, Scorer, sentiment_units
+from bench.scorers.model_files import MAX_META_BYTES, read_json_file
 from bench.scorers.trainable import TrainableScorer, folder_fingerprint
 from bench.tasks import Task
 from bench.tracking.mlflow_run import TrackedRun
@@ -45,6 +47,16 @@ def seed_everything(seed: int) -> None:
         pass
 
 
+def _bench_cause(exc: BaseException) -> BenchError | None:
+    """The first :class:`BenchError` in an exception's chain of causes."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, BenchError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def build_scorer(model_cfg: DictConfig) -> Scorer:
     """Instantiate the scorer named by ``model_cfg._target_`` (``name`` is not a parameter)."""
     params = OmegaConf.to_container(model_cfg, resolve=True)
@@ -53,7 +65,12 @@ def build_scorer(model_cfg: DictConfig) -> Scorer:
     try:
         scorer = instantiate(params, _convert_="all")
     except Exception as exc:  # Hydra wraps import and argument errors in its own exception types
-        raise ConfigError(f"model {model_cfg.get('name')!r} could not be built: {exc}") from exc
+        cause = _bench_cause(exc)
+        if cause is not None:  # our own one-line error (a bad model folder, a bad setting)
+            raise cause from None
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        raise ConfigError(f"model {model_cfg.get('name')!r} could not be built: "
+                          f"{lines[-1] if lines else type(exc).__name__}") from exc
     if not isinstance(scorer, Scorer):
         raise ConfigError(f"model {model_cfg.get('name')!r}: {params.get('_target_')} is not a bench Scorer")
     return scorer
@@ -237,13 +254,19 @@ class Experiment:
 
     @staticmethod
     def _load_cached_model(scorer: TrainableScorer, folder: Path) -> dict[str, Any] | None:
-        """The cached model's training record, or None (absent, or unreadable: then it is retrained)."""
-        if not (folder / "bench_training.json").is_file():
+        """The cached model's training record, or None (absent, or unreadable: evicted and retrained)."""
+        if not folder.is_dir():
             return None
         try:
-            scorer.load(folder)
-            return json.loads((folder / "bench_training.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError, KeyError, BenchError):
+            record = read_json_file(folder / "bench_training.json", MAX_META_BYTES, "bench_training.json")
+            if not (isinstance(record, dict) and isinstance(record.get("metrics"), dict)
+                    and isinstance(record.get("history"), list)):
+                raise DataError("bench_training.json lacks its metrics or history", path=str(folder))
+            scorer.load_folder(folder)
+            return record
+        except BenchError as exc:
+            warnings.warn(f"cached model {folder.name} could not be read and is rebuilt: {exc}", CacheWarning,
+                          stacklevel=1)
             shutil.rmtree(folder, ignore_errors=True)
             return None
 
@@ -266,7 +289,8 @@ class Experiment:
         if scorer.is_fitted:  # loaded with model.load_from
             scorer.check_task(self.task)
             scorer.require_fitted(self.task)
-            scorer.set_fingerprint(folder_fingerprint(Path(str(scorer.load_from))))
+            assert scorer.model_folder is not None
+            scorer.set_fingerprint(folder_fingerprint(scorer.model_folder))
             tracked.set_tags({"model_source": str(scorer.load_from)})
             return {}
         train = self._subset(corpus.split("train") if "train" in corpus.splits else corpus.documents, "train")

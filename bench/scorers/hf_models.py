@@ -16,6 +16,7 @@ from bench.scorers.base import DocumentPrediction, Scorer
 from bench.scorers.examples import TextExample, bio_tags, predictions_from_rows, sentence_examples, spans_from_bio
 from bench.scorers.hf_common import (TrainingSettings, length_sorted_batches, pick_device, resolve_model_path,
                                      train_loop)
+from bench.scorers.model_files import check_hf_folder
 from bench.scorers.trainable import TrainableScorer, best_f1_threshold, read_meta, write_meta
 from bench.tasks import Task
 
@@ -33,6 +34,8 @@ class _TransformerScorer(TrainableScorer):
     """Fine-tunes a pre-trained encoder; weights saved and loaded as safetensors."""
 
     auto_class: str = ""
+    #: bench_meta.json entries this scorer needs beyond the common ones
+    _required_meta: dict[str, type] = {}
 
     def __init__(self, model_name_or_path: str = "minilm", max_length: int = 128, batch_size: int = 32,
                  device: str = "auto", epochs: int = 3, train_batch_size: int = 16, learning_rate: float = 5e-5,
@@ -75,7 +78,8 @@ class _TransformerScorer(TrainableScorer):
         return {}
 
     def load(self, folder: Path) -> None:
-        meta = read_meta(folder, type(self).__name__)
+        meta = read_meta(folder, type(self).__name__, self._required_meta)
+        check_hf_folder(folder, self.trust_remote_code)
         self._from_pretrained(str(folder))
         self.task_name, self.threshold = meta["task"], float(meta["threshold"])
         # predictions depend on the truncation length the model was trained and tuned with
@@ -157,6 +161,7 @@ class TransformerTokenTagger(_TransformerScorer):
     supported_tasks = ("loaded_language", "unverified_sources")
     produces_spans = True
     auto_class = "AutoModelForTokenClassification"
+    _required_meta = {"category": str}
 
     def _extra_meta(self) -> dict[str, Any]:
         return {"category": self.category}
@@ -287,8 +292,10 @@ class HFPipelineScorer(Scorer):
         device_obj = pick_device(device)
         kwargs: dict[str, Any] = {"aggregation_strategy": "simple"} if self.produces_spans else {}
         path = resolve_model_path(model)
+        if Path(path).is_dir():
+            check_hf_folder(Path(path), trust_remote_code)
         self.pipe = pipeline(pipeline_type, model=path, tokenizer=path, device=device_obj,
-                             trust_remote_code=trust_remote_code, **kwargs)
+                             trust_remote_code=trust_remote_code, model_kwargs={"use_safetensors": True}, **kwargs)
         self._fingerprint_source = path
 
     def params(self) -> dict[str, Any]:

@@ -25,11 +25,9 @@ from bench.scorers.base import DocumentPrediction
 from bench.scorers.examples import (TextExample, bio_tags, predictions_from_rows, sentence_examples, spans_from_bio,
                                     tokenize)
 from bench.scorers.matching import TermMatcher
+from bench.scorers.model_files import MAX_VOCABULARY_BYTES, check_crfsuite, load_skops, read_json_file
 from bench.scorers.trainable import TrainableScorer, best_f1_threshold, read_meta, write_meta
 from bench.tasks import Task
-
-_TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
-
 
 def _input_text(example: TextExample) -> str:
     """Sentence text; for target-dependent sentiment the target is appended after a marker."""
@@ -156,15 +154,18 @@ class SklearnSentenceClassifier(TrainableScorer):
 
     def load(self, folder: Path) -> None:
         meta = read_meta(folder, type(self).__name__)
-        path = folder / "pipeline.skops"
-        untrusted = sio.get_untrusted_types(file=path)
-        unexpected = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
-        if unexpected:
-            raise DataError(f"refusing to load types outside scikit-learn/numpy/scipy: {unexpected}", path=str(path))
-        self.pipeline = sio.load(path, trusted=untrusted)
-        vocabularies = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
+        pipeline = load_skops(folder / "pipeline.skops")
+        if not isinstance(pipeline, Pipeline):
+            raise DataError(f"holds a {type(pipeline).__name__}, not a scikit-learn Pipeline",
+                            path=str(folder / "pipeline.skops"))
+        self.pipeline = pipeline
+        path = folder / "vocabulary.json"
+        vocabularies = read_json_file(path, MAX_VOCABULARY_BYTES, "vocabulary.json")
         for name, vectorizer in self._vectorizers():
-            vectorizer.vocabulary_ = vocabularies[name]
+            vocabulary = vocabularies.get(name) if isinstance(vocabularies, dict) else None
+            if not isinstance(vocabulary, dict) or not all(isinstance(i, int) for i in vocabulary.values()):
+                raise DataError(f"vocabulary.json has no term-to-index table for {name!r}", path=str(path))
+            vectorizer.vocabulary_ = vocabulary
         self.task_name, self.threshold = meta["task"], float(meta["threshold"])
 
 
@@ -262,7 +263,8 @@ class CRFSpanTagger(TrainableScorer):
                              "category": self.category, "params": self.params()})
 
     def load(self, folder: Path) -> None:
-        meta = read_meta(folder, type(self).__name__)
+        meta = read_meta(folder, type(self).__name__, {"category": str})
+        check_crfsuite(folder / "model.crfsuite")
         self._model_bytes = (folder / "model.crfsuite").read_bytes()
         self.tagger = pycrfsuite.Tagger()
         self.tagger.open(str(folder / "model.crfsuite"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from abc import abstractmethod
 from pathlib import Path
 from typing import Any, Sequence
@@ -12,8 +13,9 @@ import numpy as np
 from sklearn.metrics import precision_recall_curve
 
 from bench.data.schema import Document
-from bench.errors import ConfigError, DataError
+from bench.errors import BenchError, ConfigError, DataError
 from bench.scorers.base import Scorer
+from bench.scorers.model_files import MAX_META_BYTES, read_json_file
 from bench.tasks import Task
 
 
@@ -28,6 +30,8 @@ def best_f1_threshold(y_true: Sequence[int], scores: Sequence[float]) -> float:
 
 
 META_FILE = "bench_meta.json"
+#: ``model.load_from`` values that name an MLflow artifact rather than a local folder
+_ARTIFACT_SCHEMES = ("runs:/", "models:/", "mlflow-artifacts:/")
 
 
 def write_meta(folder: Path, meta: dict[str, Any]) -> None:
@@ -35,13 +39,22 @@ def write_meta(folder: Path, meta: dict[str, Any]) -> None:
     (folder / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True, default=str), encoding="utf-8")
 
 
-def read_meta(folder: Path, expected_class: str) -> dict[str, Any]:
+def read_meta(folder: Path, expected_class: str, required: dict[str, type | tuple[type, ...]] | None = None
+              ) -> dict[str, Any]:
+    """The saved model's description, checked: size, JSON, class, and the type of each required key."""
     path = folder / META_FILE
-    if not path.is_file():
-        raise DataError(f"saved model has no {META_FILE}", path=str(path))
-    meta = json.loads(path.read_text(encoding="utf-8"))
+    meta = read_json_file(path, MAX_META_BYTES, META_FILE)
+    if not isinstance(meta, dict):
+        raise DataError(f"{META_FILE} must hold a JSON object, not {type(meta).__name__}", path=str(path))
     if meta.get("class") != expected_class:
         raise ConfigError(f"{folder} holds a {meta.get('class')} model, not a {expected_class}")
+    schema: dict[str, type | tuple[type, ...]] = {"task": str, "threshold": (int, float), "params": dict,
+                                                   **(required or {})}
+    for key, kind in schema.items():
+        if key not in meta:
+            raise DataError(f"{META_FILE} has no {key!r} entry", path=str(path))
+        if not isinstance(meta[key], kind) or isinstance(meta[key], bool):
+            raise DataError(f"{META_FILE}: {key!r} has the wrong type ({type(meta[key]).__name__})", path=str(path))
     return meta
 
 
@@ -69,11 +82,46 @@ class TrainableScorer(Scorer):
         self.task_name: str | None = None
         self._fingerprint: str | None = None
         self.load_from = load_from
+        #: the local folder the model was loaded from (an MLflow artifact is downloaded first)
+        self.model_folder: Path | None = None
         if load_from:
-            path = Path(load_from)
-            if not path.is_dir():
-                raise ConfigError(f"model.load_from: {path} is not a saved model folder")
-            self.load(path)
+            self._download: tempfile.TemporaryDirectory[str] | None = None
+            self.model_folder = self._local_folder(load_from)
+            self.load_folder(self.model_folder)
+
+    def _local_folder(self, load_from: str) -> Path:
+        """A local model folder for ``model.load_from``: a path, or an MLflow artifact URI (``runs:/…``)."""
+        if load_from.startswith(_ARTIFACT_SCHEMES):
+            import mlflow
+
+            self._download = tempfile.TemporaryDirectory(prefix="newsbias-load-")
+            try:
+                return Path(mlflow.artifacts.download_artifacts(artifact_uri=load_from, dst_path=self._download.name))
+            except Exception as exc:  # MLflow raises its own types for unknown runs and paths
+                raise ConfigError(f"model.load_from: cannot download {load_from} "
+                                  f"({type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc) else ''})"
+                                  ) from None
+        path = Path(load_from).expanduser()
+        if not path.exists():
+            raise ConfigError(f"model.load_from: {path} does not exist")
+        if not path.is_dir():
+            raise ConfigError(f"model.load_from: {path} is a file; give the saved model folder (the run's model/ "
+                              "artifact)")
+        if not (path / META_FILE).is_file():
+            raise ConfigError(f"model.load_from: {path} has no {META_FILE}; it is not a model folder saved by "
+                              "newsbias-bench")
+        return path
+
+    def load_folder(self, folder: Path) -> None:
+        """:meth:`load` with every failure turned into one line naming the folder."""
+        try:
+            self.load(folder)
+        except BenchError:
+            raise
+        except Exception as exc:  # library errors (transformers, pycrfsuite, OS) as one line
+            text = str(exc).strip()
+            raise DataError(f"saved model could not be loaded ({type(exc).__name__}: "
+                            f"{text.splitlines()[0] if text else ''})", path=str(folder)) from None
 
     @property
     def is_fitted(self) -> bool:
