@@ -2,19 +2,37 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
+import warnings
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
-from bench.cli.errors import fail, fail_config, verbose_requested
+from bench.cli.callbacks import SweepSummary
+from bench.cli.errors import EXIT_INTERRUPTED, fail, fail_config, one_line_warnings, report, verbose_requested
 from bench.config import register_resolvers
 
 register_resolvers()
+
+#: ``python -m bench`` with no arguments: the README's main job, the three baselines on the reference article
+DEFAULT_ARGS = ["-m", "task=loaded_language,unverified_sources,sentiment"]
+
+
+def _failure_summary(cfg: DictConfig, exc: BaseException) -> dict[str, object]:
+    """A sweep job's summary row for a job that failed (names resolved best-effort)."""
+    def name(key: str) -> str:
+        try:
+            return str(OmegaConf.select(cfg, key, default="?"))
+        except Exception:  # noqa: BLE001 - an unresolvable interpolation must not hide the real error
+            return "?"
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return {"corpus": name("corpus.name"), "task": name("task.name"), "model": name("model.name"), "split": "",
+            "headline": {}, "status": "failed", "error": reason}
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
@@ -22,10 +40,11 @@ def job(cfg: DictConfig) -> None:
     from bench.experiment import Experiment
     from bench.report.console import console, summary_table
 
+    verbose = bool(cfg.get("verbose")) or verbose_requested()
+    hydra_cfg = HydraConfig.get()
+    output_dir = Path(hydra_cfg.runtime.output_dir)
+    multirun = hydra_cfg.mode is not None and hydra_cfg.mode.name == "MULTIRUN"
     try:
-        hydra_cfg = HydraConfig.get()
-        output_dir = Path(hydra_cfg.runtime.output_dir)
-        multirun = hydra_cfg.mode is not None and hydra_cfg.mode.name == "MULTIRUN"
         sweep_id = str(hydra_cfg.sweep.dir) if multirun else ""
         result = Experiment(cfg, output_dir, sweep_id=sweep_id).run()
         if not multirun:
@@ -33,7 +52,12 @@ def job(cfg: DictConfig) -> None:
             console.print(f"MLflow run {result.summary['run_id']} in experiment {result.summary['experiment']} "
                           f"({result.summary['tracking_uri']}); files in {output_dir}")
     except Exception as exc:  # one clear line; traceback only with verbose
-        fail(exc, bool(cfg.get("verbose")) or verbose_requested())
+        if not multirun:
+            fail(exc, verbose)
+        # in a sweep the other jobs still run: record the failure for the summary, exit non-zero at the end
+        report(exc, verbose)
+        output_dir.mkdir(parents=True, exist_ok=True)
+        (output_dir / "summary.json").write_text(json.dumps(_failure_summary(cfg, exc), indent=2), encoding="utf-8")
 
 
 def _terminated(signum: int, frame: object) -> None:
@@ -44,17 +68,29 @@ def _terminated(signum: int, frame: object) -> None:
 def main() -> None:
     """Run the app; Hydra's own errors (unknown names, bad overrides) become one line too."""
     signal.signal(signal.SIGTERM, _terminated)
+    if len(sys.argv) == 1:
+        sys.argv.extend(DEFAULT_ARGS)
     verbose = verbose_requested()
+    one_line_warnings()
     # let Hydra raise instead of printing its multi-line report, so we can report it in one line
     os.environ["HYDRA_FULL_ERROR"] = "1"
     try:
         job()
-    except SystemExit:
+    except KeyboardInterrupt:
+        print("newsbias-bench: interrupted; the MLflow run is marked FAILED and nothing was published",
+              file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
+    except SystemExit as exc:
+        if exc.code == 128 + signal.SIGTERM:
+            print("newsbias-bench: terminated (SIGTERM); the MLflow run is marked FAILED and nothing was published",
+                  file=sys.stderr)
         raise
     except Exception as exc:
         fail_config(exc, verbose)
     finally:
         sys.stdout.flush()
+    if SweepSummary.failed_jobs:
+        sys.exit(2)
 
 
 if __name__ == "__main__":

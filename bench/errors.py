@@ -37,5 +37,9 @@ class DataError(BenchError):
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
 
 
-class CacheWarning(UserWarning):
+class BenchWarning(UserWarning):
+    """A warning the command line shows as one line."""
+
+
+class CacheWarning(BenchWarning):
     """A cache entry could not be read; it was evicted and is rebuilt."""

@@ -26,6 +26,7 @@ from bench.data.load import corpus_supports, load_corpus
 from bench.data.schema import SENTIMENT_CLASSES, Document, Span
 from bench.errors import BenchError, CacheWarning, ConfigError, DataError
 from bench.evaluation import Evaluation, evaluate, headline
+from bench.publish import publish
 from bench.report.console import print_reference_findings
 from bench.report.html import render_document_report
 from bench.scorers.base import DocumentPrediction, Scorer, sentiment_units
@@ -225,12 +226,15 @@ class Experiment:
             reference, ref_preds = self._reference(scorer, corpus, eval_docs, preds, cache)
             with tempfile.TemporaryDirectory(prefix="newsbias-") as tmp:
                 folder = Path(tmp)
-                self._write_artifacts(folder, resolved, metrics, eval_docs, preds, evaluation, reference, ref_preds,
-                                      corpus, tracked.run_id or "", model_name, eval_split)
-                if model_dir.is_dir():
-                    shutil.copytree(model_dir, folder / "model")
-                tracked.log_artifacts(folder)
-                self._publish(folder)
+                try:
+                    self._write_artifacts(folder, resolved, metrics, eval_docs, preds, evaluation, reference,
+                                          ref_preds, corpus, tracked.run_id or "", model_name, eval_split)
+                    if model_dir.is_dir():
+                        shutil.copytree(model_dir, folder / "model")
+                except OSError as exc:
+                    raise DataError(f"cannot write {exc.filename or folder}: {exc.strerror or exc}; "
+                                    "nothing was published") from None
+                publish(folder, self.output_dir, tracked)
             summary = {"corpus": corpus.name, "task": self.task.name, "model": model_name, "split": eval_split,
                        "run_id": tracked.run_id, "experiment": str(cfg.tracking.experiment),
                        "tracking_uri": tracked.tracking_uri, "headline": headline(self.task, metrics),
@@ -311,6 +315,7 @@ class Experiment:
             metrics = dict(record["metrics"])
         else:
             started = time.perf_counter()
+            scorer.show_progress = self.progress
             scorer.fit(train, self.task, validation)
             metrics = {"train.seconds": time.perf_counter() - started, "train.documents": float(len(train)),
                        **scorer.training_metrics}
@@ -403,16 +408,6 @@ class Experiment:
             return [self.task.category]
         return [f"sentiment-{c}" for c in SENTIMENT_CLASSES]
 
-    def _publish(self, folder: Path) -> None:
-        """Copy the artifacts into the job's output folder in one rename (no half-written folder)."""
-        target = self.output_dir / "artifacts"
-        staging = self.output_dir / ".artifacts.partial"
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.copytree(folder, staging)
-        if target.exists():  # a re-run into the same folder replaces the earlier files
-            shutil.rmtree(target)
-        staging.rename(target)
-
     def _print_reference(self, reference: list[Document], preds: Sequence[DocumentPrediction], model: str) -> None:
         for doc, pred in zip(reference, preds):
             if self.task.kind == "sentiment":
@@ -421,7 +416,11 @@ class Experiment:
                 agree = sum(g.label == p.label for g, p in zip(gold, shown))
                 print(f"\nReference article — {model} on sentiment: {agree}/{len(gold)} sentences agree with gold")
                 continue
-            print_reference_findings(model, self.task.name,
-                                     _display_spans(self.task, doc, pred, self.produces_spans, self.threshold),
-                                     doc.spans_of(self.task.category or ""))
+            found = _display_spans(self.task, doc, pred, self.produces_spans, self.threshold)
+            if self.produces_spans:
+                print_reference_findings(model, self.task.name, found, doc.spans_of(self.task.category or ""))
+                continue
+            gold = [Span(s.start, s.end, f"{self.task.category}/sentence", doc.sentence_text(s))
+                    for s in doc.sentences if self.task.sentence_gold(doc, s, "span" in self.reference_levels)]
+            print_reference_findings(model, self.task.name, found, gold, unit="sentences")
 

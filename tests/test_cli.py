@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,8 +24,11 @@ def _runs(tmp_path: Path):
 
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory):
+    """``python -m bench`` with no arguments, in a fresh folder: the README's main job."""
     tmp = tmp_path_factory.mktemp("sweep")
-    result = run_bench(tmp, "-m", "task=loaded_language,unverified_sources,sentiment")
+    env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
+    result = subprocess.run([sys.executable, "-m", "bench"], cwd=tmp, env=env, capture_output=True, text=True,
+                            timeout=900, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     return tmp, result
 
@@ -79,7 +85,7 @@ def test_report_highlights_gold_and_predictions(sweep) -> None:
 
 def test_predictions_file_is_per_document_json(sweep) -> None:
     tmp, _ = sweep
-    files = list((tmp / "multirun").glob("*/artifacts/predictions.jsonl"))
+    files = list((tmp / "multirun").glob("*/*/*/artifacts/predictions.jsonl"))
     assert len(files) == 3
     record = json.loads(files[0].read_text().splitlines()[0])
     assert record["doc_id"] == "globaldefensecorp-2022-putin-evacuation"

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import traceback
+import warnings
 from typing import NoReturn
 
-from bench.errors import BenchError
+from bench.errors import BenchError, BenchWarning
 
 EXIT_USER_ERROR = 2
 EXIT_INTERNAL_ERROR = 1
+#: 128 + SIGINT, as shells report a Ctrl-C
+EXIT_INTERRUPTED = 130
+#: OS errors that are the user's environment (a full disk, a read-only place), not a harness bug
+_ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT}
 
 
 def verbose_requested(argv: list[str] | None = None) -> bool:
@@ -18,14 +24,41 @@ def verbose_requested(argv: list[str] | None = None) -> bool:
     return os.environ.get("NEWSBIAS_VERBOSE") == "1" or any(a in ("verbose=true", "verbose=True") for a in args)
 
 
-def fail(exc: BaseException, verbose: bool) -> NoReturn:
+def is_user_error(exc: BaseException) -> bool:
+    return isinstance(exc, BenchError) or (isinstance(exc, OSError) and exc.errno in _ENVIRONMENT_ERRNOS)
+
+
+def report(exc: BaseException, verbose: bool, hint: str = "add verbose=true for a traceback") -> None:
+    """Print the error as one line (after the traceback when ``verbose``)."""
     if verbose:
         traceback.print_exception(exc)
-    kind = "error" if isinstance(exc, BenchError) else f"internal error ({type(exc).__name__})"
-    print(f"newsbias-bench: {kind}: {exc}", file=sys.stderr)
-    if not verbose:
-        print("  (add verbose=true for a traceback)", file=sys.stderr)
-    sys.exit(EXIT_USER_ERROR if isinstance(exc, BenchError) else EXIT_INTERNAL_ERROR)
+    if isinstance(exc, BenchError):
+        message = f"error: {exc}"
+    elif is_user_error(exc):
+        assert isinstance(exc, OSError)
+        message = f"error: cannot write {exc.filename or 'a file'}: {exc.strerror}"
+    else:
+        message = f"internal error ({type(exc).__name__}): {exc}"
+    suffix = "" if verbose else f" ({hint})"
+    print(f"newsbias-bench: {' '.join(message.split())}{suffix}", file=sys.stderr)
+
+
+def fail(exc: BaseException, verbose: bool, hint: str = "add verbose=true for a traceback") -> NoReturn:
+    report(exc, verbose, hint)
+    sys.exit(EXIT_USER_ERROR if is_user_error(exc) else EXIT_INTERNAL_ERROR)
+
+
+def one_line_warnings() -> None:
+    """Show the harness's own warnings (a rebuilt cache entry, ...) as one line each, without source lines."""
+    shown = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
+        if issubclass(category, BenchWarning):
+            print(f"newsbias-bench: warning: {message}", file=sys.stderr)
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
 
 
 def _one_line(exc: BaseException) -> str:

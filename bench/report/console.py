@@ -29,11 +29,14 @@ def summary_table(rows: Sequence[dict[str, Any]], title: str = "newsbias-bench r
     return table
 
 
-def print_reference_findings(model: str, task: str, spans: Sequence[Span], gold: Sequence[Span]) -> None:
-    """List what the model found in the reference article, marked against gold."""
+def print_reference_findings(model: str, task: str, spans: Sequence[Span], gold: Sequence[Span],
+                             unit: str = "spans") -> None:
+    """List what the model found in the reference article (spans, or flagged sentences), marked against gold."""
     gold_keys = {(s.start, s.end) for s in gold}
     gold_overlap = lambda s: any(g.start < s.end and s.start < g.end for g in gold)  # noqa: E731
-    console.print(f"\n[bold]Reference article — {model} on {task}[/bold]: {len(spans)} spans found, {len(gold)} in gold")
+    verb = "flagged" if unit == "sentences" else "found"
+    console.print(f"\n[bold]Reference article — {model} on {task}[/bold]: {len(spans)} {unit} {verb}, "
+                  f"{len(gold)} in gold")
     for span in spans:
         mark = "exact" if (span.start, span.end) in gold_keys else ("overlap" if gold_overlap(span) else "not in gold")
         score = "" if span.score is None else f" {span.score:.2f}"

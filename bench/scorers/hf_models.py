@@ -28,6 +28,7 @@ def _quiet_transformers() -> None:
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()  # "Loading weights" bars: the job shows its own progress
 
 
 class _TransformerScorer(TrainableScorer):
@@ -140,7 +141,7 @@ class TransformerSentenceClassifier(_TransformerScorer):
 
         self.training_history, summary = train_loop(self.model, make_batch, len(examples), self.settings,
                                                     seed=self.seed, validate=validate if val else None,
-                                                    device=self.device)
+                                                    device=self.device, progress=self.show_progress)
         self.training_metrics = {"train.examples": float(len(examples)), **summary}
         if task.kind == "binary" and val and self.tune_threshold:
             self.threshold = best_f1_threshold([e.label for e in val], self._probabilities(val)[:, 1])
@@ -220,7 +221,7 @@ class TransformerTokenTagger(_TransformerScorer):
         self.task_name = task.name
         self.training_history, summary = train_loop(self.model, make_batch, len(units), self.settings,
                                                     seed=self.seed, validate=validate if val_docs else None,
-                                                    device=self.device)
+                                                    device=self.device, progress=self.show_progress)
         self.training_metrics = {"train.examples": float(len(units)), **summary}
         if val_docs and self.tune_threshold:
             preds = self.predict_spans(val_docs, task)

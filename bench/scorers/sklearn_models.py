@@ -16,6 +16,7 @@ from sklearn.metrics import average_precision_score, f1_score
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 from sklearn_crfsuite import CRF
+from tqdm.auto import tqdm
 
 from bench.data.lexicons import curated_loaded_language
 from bench.data.schema import SENTIMENT_CLASSES, Document, Span
@@ -89,7 +90,9 @@ class SklearnSentenceClassifier(TrainableScorer):
         train_x = features.transform(texts)
         val_x = features.transform(val_texts) if val else None
         best: tuple[float, float, Pipeline] | None = None
-        for c in self.C_grid if val else self.C_grid[:1]:
+        candidates = tqdm(self.C_grid if val else self.C_grid[:1], desc="training (C candidates)", unit="fit",
+                          disable=not self.show_progress)
+        for c in candidates:
             self.C = c
             model = self._build().named_steps["model"].fit(train_x, labels)
             pipeline = Pipeline([("features", features), ("model", model)])
@@ -101,6 +104,7 @@ class SklearnSentenceClassifier(TrainableScorer):
                      if task.kind == "sentiment" else average_precision_score(val_labels, probs[:, 1]))
             self.training_history.append({"epoch": float(len(self.training_history) + 1), "C": c,
                                           "validation_score": float(score)})
+            candidates.set_postfix(C=c, validation=f"{score:.4f}")
             if best is None or score > best[0]:
                 best = (float(score), c, pipeline)
         assert best is not None

@@ -73,6 +73,8 @@ class TrainableScorer(Scorer):
     trainable = True
     #: whether predictions include spans (sentence classifiers do not)
     produces_spans = False
+    #: show training progress (epochs, steps, validation score); the job sets it from ``progress``
+    show_progress = False
 
     def __init__(self, load_from: str | None = None, seed: int = 13, tune_threshold: bool = True) -> None:
         self.seed = seed
