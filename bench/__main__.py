@@ -35,7 +35,11 @@ def _failure_summary(cfg: DictConfig, exc: BaseException) -> dict[str, object]:
             "headline": {}, "status": "failed", "error": reason}
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="config")
+#: absolute, so that the app composes the same way under ``python -m bench`` and when called in-process
+CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "conf")
+
+
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
 def job(cfg: DictConfig) -> None:
     from bench.experiment import Experiment
     from bench.report.console import console, summary_table

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from bench.data.schema import Document
+from bench.errors import ConfigError
 from bench.scorers.base import DocumentPrediction
 
 
@@ -50,3 +51,16 @@ class PredictionCache:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(prediction.to_dict(), handle, ensure_ascii=False)
         os.replace(tmp, self._path(doc))
+
+
+def check_cache_dir(path: Path, key: str = "cache.dir") -> Path:
+    """``path`` as a usable cache folder (created if absent), or one line saying why it is not."""
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{key}={path}: is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{key}={path}: cannot use it as the cache folder ({exc.strerror or exc})") from None
+    return path

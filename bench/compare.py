@@ -12,7 +12,6 @@ from dataclasses import asdict
 from typing import Any
 
 import numpy as np
-from mlflow.tracking import MlflowClient
 
 from bench.cli.errors import fail
 from bench.data.schema import SENTIMENT_CLASSES
@@ -21,6 +20,11 @@ from bench.evaluation import EvalTable, headline_names
 from bench.metrics.bootstrap import paired_bootstrap
 from bench.metrics.significance import mcnemar
 from bench.runs import RunTable, load_run_table
+from bench.tracking.store import DEFAULT_TIMEOUT_S, open_store
+
+
+#: the review commands' own flag (``verbose=true`` is the Hydra app's)
+VERBOSE_HINT = "add --verbose for a traceback"
 
 
 def align(a: RunTable, b: RunTable) -> tuple[EvalTable, EvalTable]:
@@ -65,9 +69,13 @@ def compare_tables(a: EvalTable, b: EvalTable, metrics: list[str], *, n_resample
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.compare", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("run_a")
-    parser.add_argument("run_b")
-    parser.add_argument("--tracking-uri", default=None, help="MLflow store or server (default: MLflow's default)")
+    parser.add_argument("run_a", help="run id, or a unique prefix of it (as the leaderboard prints)")
+    parser.add_argument("run_b", help="run id, or a unique prefix of it")
+    parser.add_argument("--tracking-uri", default=None,
+                        help="MLflow store or server (default: MLFLOW_TRACKING_URI, else ./mlflow.db, else the "
+                             "project's mlflow.db; never creates one)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
+                        help="seconds a tracking server has to answer")
     parser.add_argument("--metric", action="append", help="metric(s) to compare (default: the headline metrics)")
     parser.add_argument("--resamples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=13)
@@ -75,18 +83,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     try:
-        client = MlflowClient(args.tracking_uri)
+        client = open_store(args.tracking_uri, args.timeout)
         run_a, run_b = load_run_table(client, args.run_a), load_run_table(client, args.run_b)
         a, b = align(run_a, run_b)
         metrics = args.metric or [m for m in headline_names(a.task, a.levels) if m in a.metrics() and m in b.metrics()]
         result = compare_tables(a, b, metrics, n_resamples=args.resamples, seed=args.seed)
     except Exception as exc:
-        fail(exc, args.verbose)
-    result["a"], result["b"] = {"run": args.run_a, "model": run_a.model}, {"run": args.run_b, "model": run_b.model}
+        fail(exc, args.verbose, hint=VERBOSE_HINT)
+    id_a, id_b = run_a.run.info.run_id, run_b.run.info.run_id
+    result["a"], result["b"] = {"run": id_a, "model": run_a.model}, {"run": id_b, "model": run_b.model}
     if args.json:
         print(json.dumps(result, indent=2, default=float))
         return
-    print(f"A = {run_a.model} ({args.run_a}), B = {run_b.model} ({args.run_b}), {len(a.doc_ids)} documents\n")
+    print(f"A = {run_a.model} ({id_a}), B = {run_b.model} ({id_b}), {len(a.doc_ids)} documents\n")
     print("| metric | A | B | A − B | 95% CI | relative | p (paired bootstrap) |")
     print("|---|---:|---:|---:|---|---:|---:|")
     for r in result["paired_bootstrap"]:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
+from bench.configschema.schema import register_schema
 from bench.errors import ConfigError
 from bench.tracking.provenance import project_root
 
@@ -16,7 +17,12 @@ def _resolve_path(value: str) -> str:
 
 
 def register_resolvers() -> None:
-    """``${bench.project_root:}`` and ``${bench.path:relative}`` (relative to the project root)."""
+    """``${bench.project_root:}`` and ``${bench.path:relative}`` (relative to the project root).
+
+    Also stores the job config schema (``base_config``, which ``conf/config.yaml`` extends) in
+    Hydra's ConfigStore, so every caller that composes ``config`` has it.
+    """
+    register_schema()
     if not OmegaConf.has_resolver("bench.project_root"):
         OmegaConf.register_new_resolver("bench.project_root", lambda: str(project_root()))
     if not OmegaConf.has_resolver("bench.path"):

@@ -19,8 +19,9 @@ from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
 from bench import analysis
-from bench.cache import PredictionCache
+from bench.cache import PredictionCache, check_cache_dir
 from bench.config import corpus_config
+from bench.configschema import check_slice_keys, validate_job_config
 from bench.data.corpus import Corpus
 from bench.data.load import corpus_supports, load_corpus
 from bench.data.schema import SENTIMENT_CLASSES, Document, Span
@@ -131,6 +132,10 @@ class Experiment:
     """Runs one (corpus, task, model) job from a resolved Hydra config."""
 
     def __init__(self, cfg: DictConfig, output_dir: Path, sweep_id: str = "") -> None:
+        validate_job_config(cfg)
+        cache_cfg = cfg.get("cache") or {}
+        if cache_cfg.get("enabled", True):
+            check_cache_dir(Path(str(cache_cfg.get("dir", project_root() / ".cache" / "predictions"))))
         self.cfg = cfg
         self.sweep_id = sweep_id
         self.output_dir = output_dir
@@ -178,12 +183,13 @@ class Experiment:
         run_name = f"{cfg.corpus.name}-{self.task.name}-{model_name}"
         resolved = OmegaConf.to_container(cfg, resolve=True)
         with TrackedRun(uri=cfg.tracking.uri, experiment=str(cfg.tracking.experiment), run_name=run_name,
-                        tags=tags) as tracked:
+                        tags=tags, timeout_s=float(cfg.tracking.get("timeout_s", 10))) as tracked:
             tracked.log_params(flatten(resolved))
             scorer = build_scorer(cfg.model)
             scorer.check_task(self.task)
             self.produces_spans = bool(getattr(scorer, "produces_spans", True))
             corpus = load_corpus(cfg.corpus)
+            check_slice_keys(list(cfg.evaluation.slices), corpus.documents, corpus.name)
             tracked.set_tags({"corpus_fingerprint": corpus.fingerprint, "corpus_documents": len(corpus),
                               **{f"skipped.{k}": v for k, v in corpus.skipped.items()},
                               **{f"corpus_note.{k}": v for k, v in corpus.notes.items() if not isinstance(v, list)}})

@@ -24,11 +24,12 @@ from mlflow.tracking import MlflowClient
 from rich.table import Table
 
 from bench.cli.errors import fail
-from bench.compare import align
+from bench.compare import VERBOSE_HINT, align
 from bench.errors import ConfigError
 from bench.metrics.bootstrap import confidence_intervals, paired_bootstrap
 from bench.report.console import console
 from bench.runs import RunTable, load_run_table
+from bench.tracking.store import DEFAULT_TIMEOUT_S, open_store
 
 DEFAULT_METRIC = {"sentiment": "sentence.macro_f1", "binary": "sentence.f1"}
 
@@ -142,7 +143,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--all", action="store_true",
                         help="print one Markdown table of every corpus and task (latest run per model) and exit")
     parser.add_argument("--metric", default=None, help="default: sentence.f1 (binary tasks), sentence.macro_f1")
-    parser.add_argument("--tracking-uri", default=None)
+    parser.add_argument("--tracking-uri", default=None,
+                        help="MLflow store or server (default: MLFLOW_TRACKING_URI, else ./mlflow.db, else the "
+                             "project's mlflow.db; never creates one)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
+                        help="seconds a tracking server has to answer")
     parser.add_argument("--alpha", type=float, default=0.05)
     parser.add_argument("--resamples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=13)
@@ -150,19 +155,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-log", action="store_true", help="do not log a leaderboard summary run")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
-    if args.all:
-        print(results_table(MlflowClient(args.tracking_uri)))
-        return
-    if not (args.corpus and args.task):
+    if not args.all and not (args.corpus and args.task):
         parser.error("--corpus and --task are required (or --all)")
     experiment = f"newsbias/{args.corpus}/{args.task}"
     try:
-        client = MlflowClient(args.tracking_uri)
+        client = open_store(args.tracking_uri, args.timeout)
+        if args.all:
+            print(results_table(client))
+            return
         tables = collect_runs(client, experiment)
         metric = args.metric or DEFAULT_METRIC[tables[0].table.task.kind]
         rows = rank(tables, metric, alpha=args.alpha, n_resamples=args.resamples, seed=args.seed)
     except Exception as exc:
-        fail(exc, args.verbose)
+        fail(exc, args.verbose, hint=VERBOSE_HINT)
     title = f"Leaderboard: {args.corpus} / {args.task} ({metric})"
     notes = {"experiment": experiment, "documents": len(tables[0].table.doc_ids),
              "eval split": tables[0].run.data.tags.get("eval_split"), "alpha": args.alpha,
@@ -184,8 +189,7 @@ def main(argv: list[str] | None = None) -> None:
         (folder / "leaderboard.html").write_text(html, encoding="utf-8")
         (folder / "leaderboard.json").write_text(json.dumps({"notes": notes, "rows": plain}, indent=2), encoding="utf-8")
         if not args.no_log:
-            if args.tracking_uri:
-                mlflow.set_tracking_uri(args.tracking_uri)
+            mlflow.set_tracking_uri(client.tracking_uri)
             mlflow.set_experiment(experiment)
             with mlflow.start_run(run_name=f"leaderboard-{metric}", tags={"kind": "leaderboard", "metric": metric}):
                 for name in ("leaderboard.md", "leaderboard.html", "leaderboard.json"):

@@ -104,3 +104,12 @@ def test_leaderboard_command(two_runs, tmp_path: Path, capsys) -> None:
     assert len(summary) == 1
     assert {a.path for a in client.list_artifacts(summary[0].info.run_id)} == {
         "leaderboard.md", "leaderboard.html", "leaderboard.json"}
+
+
+def test_compare_accepts_the_short_ids_the_leaderboard_prints(two_runs, capsys) -> None:
+    tmp, runs = two_runs
+    full_a, full_b = runs["tfidf_logreg"].info.run_id, runs["lexicon"].info.run_id
+    compare_main([full_a[:8], full_b[:8], "--tracking-uri", tracking_uri(tmp), "--resamples", "50", "--json"])
+    result = json.loads(capsys.readouterr().out)
+    assert (result["a"]["run"], result["b"]["run"]) == (full_a, full_b)
+    assert (result["a"]["model"], result["b"]["model"]) == ("tfidf_logreg", "lexicon")

@@ -9,6 +9,7 @@ import traceback
 import warnings
 from typing import NoReturn
 
+from bench.configschema.hydra_errors import compose_error_line
 from bench.errors import BenchError, BenchWarning
 
 EXIT_USER_ERROR = 2
@@ -62,6 +63,9 @@ def one_line_warnings() -> None:
 
 
 def _one_line(exc: BaseException) -> str:
+    line = compose_error_line(exc)
+    if line:
+        return line
     text = str(exc).strip()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:

@@ -9,26 +9,57 @@ from types import TracebackType
 from typing import Any
 
 import mlflow
+from mlflow.entities import Experiment
+from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
+
+from bench.errors import ConfigError
+from bench.tracking.orphans import mark_orphaned_runs, process_tags
+from bench.tracking.store import DEFAULT_TIMEOUT_S, prepare_store
 
 #: MLflow's limit on a parameter value's length
 _PARAM_LIMIT = 6000
 
+log = logging.getLogger(__name__)
+
+
+def set_experiment(name: str) -> Experiment:
+    """``mlflow.set_experiment``, tolerating another process creating it at the same moment."""
+    for attempt in range(3):
+        try:
+            return mlflow.set_experiment(name)
+        except MlflowException as exc:
+            if exc.error_code == "RESOURCE_ALREADY_EXISTS" and attempt < 2:
+                continue  # created by a parallel job between MLflow's lookup and its create: look again
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise ConfigError(f"MLflow experiment {name!r} cannot be used: {first[:300]}") from exc
+    raise AssertionError("unreachable")
+
 
 class TrackedRun:
-    """Context manager around an MLflow run."""
+    """Context manager around an MLflow run.
 
-    def __init__(self, *, uri: str | None, experiment: str, run_name: str, tags: dict[str, str]) -> None:
+    Entering it checks (and if new, creates) the store within ``timeout_s``, marks runs orphaned
+    by killed processes of this host KILLED, and starts a run tagged with this process's identity.
+    """
+
+    def __init__(self, *, uri: str | None, experiment: str, run_name: str, tags: dict[str, str],
+                 timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         self.uri, self.experiment, self.run_name, self.tags = uri, experiment, run_name, tags
+        self.timeout_s = timeout_s
         self.run_id: str | None = None
 
     def __enter__(self) -> "TrackedRun":
         for noisy in ("alembic", "mlflow.store.db.utils", "mlflow.tracking.fluent"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
-        if self.uri:
-            mlflow.set_tracking_uri(self.uri)
-        mlflow.set_experiment(self.experiment)
-        run = mlflow.start_run(run_name=self.run_name, tags=self.tags)
+        self.uri = prepare_store(self.uri, self.timeout_s)
+        mlflow.set_tracking_uri(self.uri)
+        set_experiment(self.experiment)
+        try:
+            mark_orphaned_runs(MlflowClient(self.uri))
+        except MlflowException as exc:  # housekeeping must not stop the job
+            log.warning("could not check for orphaned runs: %s", exc)
+        run = mlflow.start_run(run_name=self.run_name, tags={**self.tags, **process_tags()})
         self.run_id = run.info.run_id
         return self
 

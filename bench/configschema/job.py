@@ -1,0 +1,98 @@
+"""Validate a composed job config before any data is read or any MLflow run starts."""
+
+from __future__ import annotations
+
+from omegaconf import DictConfig, OmegaConf
+
+from bench.configschema.corpus_rules import validate_eval_split, validate_slices
+from bench.configschema.groups import SEED_MAX, validate_model, validate_task
+from bench.configschema.rules import (Allowed, boolean, check, integer, list_of, number, optional, show, text,
+                                      value_at)
+from bench.configschema.schema import SECTIONS, schema_keys
+from bench.errors import ConfigError
+
+#: top-level keys and their ranges (types are also enforced by the schema at compose time)
+JOB_RULES: dict[str, Allowed] = {
+    "seed": integer(0, SEED_MAX),
+    "verbose": boolean(),
+    "progress": boolean(),
+    "train_corpus": optional(text()),
+    "eval_split": optional(text()),
+    "subset.train": optional(integer(1)),
+    "subset.validation": optional(integer(1)),
+    "subset.eval": optional(integer(1)),
+    "evaluation.bootstrap_resamples": integer(1),
+    "evaluation.confidence": number(gt=0, lt=1),
+    # a reliability diagram and a binned ECE need at least two bins
+    "evaluation.calibration_bins": integer(2),
+    "evaluation.slices": list_of(text(), words="a list of metadata key names"),
+    "evaluation.span_label_slices": boolean(),
+    "evaluation.min_slice_documents": integer(1),
+    "report.reference_corpus": text(),
+    "report.worst_documents": integer(0),
+    "cache.enabled": boolean(),
+    "cache.dir": text(),
+}
+
+REQUIRED = tuple(JOB_RULES)
+
+
+def _missing_values(cfg: DictConfig) -> None:
+    """No mandatory value (``???``) is left unset, e.g. ``model.model`` of ``hf_pipeline``."""
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        raise ConfigError(f"{missing[0]}=???: must be set (e.g. on the command line: {missing[0]}=...)")
+
+
+def _unknown_keys(cfg: DictConfig) -> None:
+    """No key outside the schema in the typed sections (``+subset.evaluate=3`` gets past Hydra)."""
+    for section in ["", *SECTIONS]:
+        node = cfg if not section else cfg.get(section)
+        known = schema_keys(section) or []
+        for key in node.keys() if isinstance(node, DictConfig) else []:
+            if key not in known:
+                full = f"{section}.{key}" if section else str(key)
+                raise ConfigError(f"{full}={show(value_at(cfg, full))}: unknown key; "
+                                  f"{section or 'the config'} has: {', '.join(known)}")
+
+
+def _corpus_names(cfg: DictConfig) -> None:
+    """``train_corpus`` and ``report.reference_corpus`` name corpus configs; the training corpus
+    has gold labels for the task."""
+    from bench.config import available, corpus_config  # not at the top: bench.config imports this package
+
+    names = available("corpus")
+    for key in ("train_corpus", "report.reference_corpus"):
+        value = OmegaConf.select(cfg, key)
+        if value is not None and value not in names:
+            raise ConfigError(f"{key}={show(value)}: must be {'null or ' if key == 'train_corpus' else ''}"
+                              f"a corpus config name: {', '.join(names)}")
+    train = cfg.get("train_corpus")
+    task = OmegaConf.select(cfg, "task.name")
+    if train and task:
+        tasks = corpus_config(str(train), cfg.get("paths")).get("tasks") or {}
+        if task not in tasks:
+            able = [n for n in names if task in (corpus_config(n, cfg.get("paths")).get("tasks") or {})]
+            raise ConfigError(f"train_corpus={train}: corpus {train!r} has no gold labels for task {task!r}; "
+                              f"corpora that have: {', '.join(able)}")
+
+
+def validate_top_level(cfg: DictConfig) -> None:
+    """No unknown keys; ``seed``, ``subset.*``, ``evaluation.*``, ``report.*``, ``cache.*`` ranges."""
+    _unknown_keys(cfg)
+    check(cfg, JOB_RULES, required=REQUIRED)
+
+
+def validate_job_config(cfg: DictConfig) -> None:
+    """Everything checkable from the composed config alone; raises ConfigError on the first problem.
+
+    Order: unset mandatory values, top-level ranges, corpus names, task, model, eval split,
+    slice keys. Each message is one line: ``<key>=<value>: must be <what is allowed>``.
+    """
+    _missing_values(cfg)
+    validate_top_level(cfg)
+    _corpus_names(cfg)
+    validate_task(cfg)
+    validate_model(cfg)
+    validate_eval_split(cfg)
+    validate_slices(cfg)
