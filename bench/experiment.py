@@ -23,7 +23,7 @@ from bench.cache import PredictionCache, check_cache_dir
 from bench.config import corpus_config
 from bench.configschema import check_slice_keys, validate_job_config
 from bench.data.corpus import Corpus
-from bench.data.load import corpus_supports, load_corpus
+from bench.data.load import check_reference_root, corpus_supports, load_corpus
 from bench.data.schema import SENTIMENT_CLASSES, Document, Span
 from bench.errors import BenchError, CacheWarning, ConfigError, DataError
 from bench.evaluation import Evaluation, evaluate, headline
@@ -133,6 +133,7 @@ class Experiment:
 
     def __init__(self, cfg: DictConfig, output_dir: Path, sweep_id: str = "") -> None:
         validate_job_config(cfg)
+        check_reference_root(cfg.corpus, str(cfg.report.reference_corpus), cfg.paths)
         cache_cfg = cfg.get("cache") or {}
         if cache_cfg.get("enabled", True):
             check_cache_dir(Path(str(cache_cfg.get("dir", project_root() / ".cache" / "predictions"))))

@@ -84,13 +84,16 @@ def runs(server):
         "id": "hostile-1", "text": HOSTILE,
         "spans": [{"start": start, "end": start + 8, "label": "loaded_language/name_calling", "text": "dictator"}],
     }) + "\n", encoding="utf-8")
-    for overrides in (("task=loaded_language",), ("task=loaded_language", f"corpus.root={hostile}")):
+    for overrides in (("task=loaded_language",),
+                      ("task=loaded_language", "corpus=jsonl", "corpus.name=hostile", f"corpus.root={hostile}")):
         result = run_bench(tmp, f"tracking.uri={url}", *overrides, "evaluation.bootstrap_resamples=100")
         assert result.returncode == 0, result.stderr[-3000:]
     client = MlflowClient(url)
     experiment = client.get_experiment_by_name("newsbias/reference/loaded_language")
-    found = client.search_runs([experiment.experiment_id], order_by=["attributes.start_time ASC"])
-    return url, experiment.experiment_id, found[0], found[1], tmp
+    reference_run, = client.search_runs([experiment.experiment_id])
+    hostile_run, = client.search_runs([client.get_experiment_by_name("newsbias/hostile/loaded_language")
+                                       .experiment_id])
+    return url, experiment.experiment_id, reference_run, hostile_run, tmp
 
 
 def _artifact_frame(page, url: str, experiment_id: str, run_id: str, path: str):
@@ -136,7 +139,7 @@ def test_mlflow_ui_shows_run_metrics_and_report(browser, runs) -> None:
 
 
 def test_report_shows_script_as_text(browser, runs) -> None:
-    url, experiment_id, _, hostile_run, tmp = runs
+    url, _, _, hostile_run, tmp = runs
     client = MlflowClient(url)
     path = Path(client.download_artifacts(hostile_run.info.run_id, "report_worst_documents.html", str(tmp)))
     raw = path.read_text(encoding="utf-8")
@@ -153,7 +156,8 @@ def test_report_shows_script_as_text(browser, runs) -> None:
 
     # and inside the MLflow UI as well
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    frame = _artifact_frame(page, url, experiment_id, hostile_run.info.run_id, "report_worst_documents.html")
+    frame = _artifact_frame(page, url, hostile_run.info.experiment_id, hostile_run.info.run_id,
+                            "report_worst_documents.html")
     assert "<script>window.__pwned = 1</script>" in frame.inner_text("body")
     assert frame.evaluate("window.__pwned === undefined")
     page.close()

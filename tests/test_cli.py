@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
-from cli_helpers import run_bench, tracking_uri
+from cli_helpers import ROOT, run_bench, tracking_uri
 
 pytestmark = pytest.mark.slow
+#: a custom JSON-lines corpus read from the reference article's folder
+CUSTOM = ("corpus=jsonl", "corpus.name=custom", f"corpus.root={ROOT / 'corpora' / 'reference'}")
 
 
 def _runs(tmp_path: Path):
@@ -111,7 +113,7 @@ def test_bad_names_and_overrides(tmp_path: Path, override: str, needle: str) -> 
 
 
 def test_missing_corpus_file_marks_run_failed(tmp_path: Path) -> None:
-    result = run_bench(tmp_path, "corpus.files.documents=missing.jsonl")
+    result = run_bench(tmp_path, *CUSTOM, "corpus.files.documents=missing.jsonl")
     assert result.returncode == 2
     assert "missing.jsonl: corpus file not found" in result.stderr and "Traceback" not in result.stderr
     _, runs = _runs(tmp_path)
@@ -126,7 +128,7 @@ def test_malformed_annotation_names_document_and_span(tmp_path: Path) -> None:
     (bad / "documents.jsonl").write_text(json.dumps({
         "id": "a1", "text": "The dictator left.",
         "spans": [{"start": 4, "end": 12, "label": "loaded_language/name_calling", "text": "tyrant"}]}) + "\n")
-    result = run_bench(tmp_path, f"corpus.root={bad}")
+    result = run_bench(tmp_path, "corpus=jsonl", "corpus.name=bad", f"corpus.root={bad}")
     assert result.returncode == 2
     assert "document 'a1'" in result.stderr and "span [4:12]" in result.stderr
     _, runs = _runs(tmp_path)
@@ -134,7 +136,7 @@ def test_malformed_annotation_names_document_and_span(tmp_path: Path) -> None:
 
 
 def test_verbose_shows_traceback(tmp_path: Path) -> None:
-    result = run_bench(tmp_path, "corpus.files.documents=missing.jsonl", "verbose=true")
+    result = run_bench(tmp_path, *CUSTOM, "corpus.files.documents=missing.jsonl", "verbose=true")
     assert result.returncode == 2 and "Traceback" in result.stderr
 
 

@@ -199,6 +199,12 @@ CONFIG: dict[str, Case] = {
     "learning_rate negative": (lambda t: ["model=minilm", "model.learning_rate=-1"], ("learning_rate", "-1")),
     "max_length zero": (lambda t: ["model=minilm", "model.max_length=0"], ("max_length", "0")),
     "cache.dir is a file": (lambda t: ((t / "f").write_text("x"), [f"cache.dir={t / 'f'}"])[1], ("cache",)),
+    "seed too large": (lambda t: [f"seed={2**33}"], ("seed", str(2**33))),
+    "cache.enabled not a boolean": (lambda t: ["cache.enabled=maybe"], ("cache.enabled", "maybe")),
+    "crf window negative": (lambda t: ["model=crf", "model.window=-1"], ("window", "-1")),
+    "crf iterations zero": (lambda t: ["model=crf", "model.max_iterations=0"], ("max_iterations", "0")),
+    "C negative": (lambda t: ["model=tfidf_logreg", "model.C=-1"], ("C", "-1")),
+    "ngram range reversed": (lambda t: ["model=tfidf_logreg", "model.word_ngrams=[3,1]"], ("word_ngrams",)),
     "cache.dir under a file": (lambda t: ((t / "f").write_text("x"), [f"cache.dir={t / 'f' / 'c'}"])[1],
                                ("cache",)),
 }
@@ -333,6 +339,13 @@ TRACKING: dict[str, Case] = {
     "server not answering": (lambda t: [f"tracking.uri=http://127.0.0.1:{_closed_port()}", "tracking.timeout_s=1"],
                              ("cannot reach the MLflow tracking server", "127.0.0.1")),
     "unknown scheme": (lambda t: ["tracking.uri=nonsense://x"], ("nonsense",)),
+    "ftp scheme": (lambda t: ["tracking.uri=ftp://127.0.0.1/x"], ("ftp",)),
+    "sqlite in memory": (lambda t: ["tracking.uri=sqlite://"], ("sqlite://",)),
+    "sqlite parent is a file": (lambda t: ((t / "f").write_text("x"),
+                                           [f"tracking.uri=sqlite:///{t / 'f' / 'mlflow.db'}"])[1], ("mlflow.db",)),
+    "bare path": (lambda t: [f"tracking.uri={t / 'mlflow.db'}"], ("mlflow.db",)),
+    "timeout not positive": (lambda t: [f"tracking.uri=http://127.0.0.1:{_closed_port()}", "tracking.timeout_s=0"],
+                             ("timeout",)),
 }
 
 

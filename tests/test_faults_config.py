@@ -164,7 +164,8 @@ def test_each_task_with_its_default_model_validates(task: str) -> None:
 
 @pytest.mark.parametrize("corpus, task", _declared_tasks())
 def test_each_corpus_with_its_declared_tasks_validates(corpus: str, task: str) -> None:
-    cfg = compose_cfg(f"corpus={corpus}", f"task={task}")
+    custom = ("corpus.name=mine", "corpus.root=/tmp") if corpus == "jsonl" else ()
+    cfg = compose_cfg(f"corpus={corpus}", f"task={task}", *custom)
     validate_job_config(cfg)
     assert cfg.get("eval_split") is None and cfg.corpus.eval_split in declared_splits(cfg.corpus)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from omegaconf import DictConfig, OmegaConf
+from typing import Iterator
+
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from bench.configschema.corpus_rules import validate_eval_split, validate_slices
 from bench.configschema.groups import SEED_MAX, validate_model, validate_task
@@ -37,9 +39,22 @@ JOB_RULES: dict[str, Allowed] = {
 REQUIRED = tuple(JOB_RULES)
 
 
+def _unset_keys(node: DictConfig | ListConfig, prefix: str = "") -> Iterator[str]:
+    """Dotted keys whose value is ``???``, found without resolving interpolations."""
+    keys = node.keys() if isinstance(node, DictConfig) else range(len(node))
+    for key in keys:
+        full = f"{prefix}{key}"
+        if OmegaConf.is_missing(node, key):
+            yield full
+        elif not OmegaConf.is_interpolation(node, key):
+            child = node._get_node(key)
+            if isinstance(child, (DictConfig, ListConfig)):
+                yield from _unset_keys(child, f"{full}.")
+
+
 def _missing_values(cfg: DictConfig) -> None:
     """No mandatory value (``???``) is left unset, e.g. ``model.model`` of ``hf_pipeline``."""
-    missing = sorted(OmegaConf.missing_keys(cfg))
+    missing = sorted(_unset_keys(cfg))
     if missing:
         raise ConfigError(f"{missing[0]}=???: must be set (e.g. on the command line: {missing[0]}=...)")
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from bench.data.loaders._common import read_text
 from bench.errors import DataError
 
 
@@ -20,7 +21,7 @@ def _lines(path: Path, comment: str = "#") -> list[tuple[int, str]]:
     if not path.is_file():
         raise DataError("lexicon file not found", path=str(path))
     out = []
-    for number, line in enumerate(path.read_text(encoding="utf-8", errors="strict").splitlines(), start=1):
+    for number, line in enumerate(read_text(path, universal_newlines=True).split("\n"), start=1):
         stripped = line.strip()
         if stripped and not stripped.startswith(comment):
             out.append((number, stripped))

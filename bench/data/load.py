@@ -11,7 +11,8 @@ from omegaconf import DictConfig, OmegaConf
 
 import bench.data.loaders  # noqa: F401  (registers loaders)
 from bench.data.corpus import Corpus
-from bench.data.registry import LOADERS
+from bench.data.loaders._common import check_document_size
+from bench.data.registry import DEFAULT_MAX_DOCUMENT_CHARS, LOADERS, Reading
 from bench.data.schema import SENTIMENT_CLASSES, Document, validate_document
 from bench.data.splits import grouped_split
 from bench.errors import ConfigError, DataError
@@ -29,12 +30,86 @@ def _stratify_label(doc: Document, task_name: str | None, category: str | None) 
     return 0
 
 
-def load_corpus(cfg: DictConfig | dict[str, Any], *, strict: bool | None = None) -> Corpus:
-    """Load the corpus described by a ``conf/corpus/*.yaml`` config."""
+def _required(c: DictConfig, key: str, hint: str) -> str:
+    """``c[key]`` as a string; a ConfigError when it is absent, null, empty or ``???``."""
+    value = None if OmegaConf.is_missing(c, key) else c.get(key)
+    if value is None or not str(value).strip():
+        raise ConfigError(f"corpus config has no {key!r}: {hint}")
+    return str(value)
+
+
+def check_corpus_config(cfg: DictConfig | dict[str, Any]) -> DictConfig:
+    """The config as a DictConfig, after checking it names the corpus, its loader and its root.
+
+    A corpus's name comes from its own config (it files runs under ``newsbias/<name>/<task>``);
+    for a custom JSONL corpus use ``corpus=jsonl corpus.name=NAME corpus.root=FOLDER``.
+    """
     c = cfg if isinstance(cfg, DictConfig) else OmegaConf.create(cfg)
-    loader_name = str(c.loader)
-    if loader_name not in LOADERS:
-        raise ConfigError(f"corpus {c.name!r}: unknown loader {loader_name!r}; known: {', '.join(sorted(LOADERS))}")
+    name = _required(c, "name", "set corpus.name=NAME "
+                                "(for your own JSONL: corpus=jsonl corpus.name=NAME corpus.root=FOLDER)")
+    loader = _required(c, "loader", f"corpus {name!r} must name its loader ({', '.join(sorted(LOADERS))})")
+    if loader not in LOADERS:
+        raise ConfigError(f"corpus {name!r}: unknown loader {loader!r}; known: {', '.join(sorted(LOADERS))}")
+    _required(c, "root", f"set corpus.root=FOLDER (the folder holding the files of corpus {name!r})")
+    return c
+
+
+def check_reference_root(corpus: DictConfig, reference_name: str = "reference",
+                         paths: DictConfig | None = None) -> None:
+    """Refuse the reference corpus's name on data read from another folder.
+
+    Runs on the reference corpus are filed under ``newsbias/<reference>/…`` and shown as the
+    reference article, so a ``corpus.root`` (or ``corpus.files``) override on that config would
+    pass off other data as the reference article: use ``corpus=jsonl corpus.name=NAME`` instead.
+    """
+    from bench.config import corpus_config  # not at the top: bench.config sits above bench.data
+
+    if OmegaConf.is_missing(corpus, "name") or str(corpus.get("name")) != reference_name:
+        return
+    own = corpus_config(reference_name, paths)
+    here = (Path(str(corpus.get("root"))).resolve(), dict(corpus.get("files") or {}))
+    if here != (Path(str(own.root)).resolve(), dict(own.get("files") or {})):
+        raise ConfigError(f"corpus.root={corpus.get('root')}: corpus {reference_name!r} is this project's reference "
+                          f"article and reads only {own.root}; for your own JSON-lines corpus use "
+                          f"corpus=jsonl corpus.name=NAME corpus.root={corpus.get('root')}")
+
+
+def _reading(c: DictConfig) -> Reading:
+    """``corpus.encoding`` and ``corpus.max_document_chars`` (defaults: UTF-8, 2,000,000)."""
+    encoding = c.get("encoding") or "utf-8"
+    limit = c.get("max_document_chars", DEFAULT_MAX_DOCUMENT_CHARS)
+    return Reading(encoding=str(encoding), max_document_chars=limit)
+
+
+def _source(root: Path, files: dict[str, str]) -> str:
+    """What an error about the whole corpus names: its one file, else its folder."""
+    return str(root / next(iter(files.values()))) if len(files) == 1 else str(root)
+
+
+def _check_text(doc: Document, reading: Reading, source: str) -> None:
+    """Every loader's documents have text, within ``corpus.max_document_chars``."""
+    if not doc.text.strip():
+        raise DataError("document text is empty", path=source, doc_id=doc.id)
+    check_document_size(doc.text, reading, Path(source), doc_id=doc.id)
+
+
+def _nothing_loaded(name: str, source: str, skipped: Counter[str]) -> DataError:
+    if skipped:
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(skipped.items()))
+        return DataError(f"corpus {name!r} has no documents: every one was skipped ({counts}); "
+                         "run with corpus.strict=true to see the first problem", path=source)
+    return DataError(f"corpus {name!r} has no documents (empty file, header only, or no text)", path=source)
+
+
+def load_corpus(cfg: DictConfig | dict[str, Any], *, strict: bool | None = None) -> Corpus:
+    """Load the corpus described by a ``conf/corpus/*.yaml`` config.
+
+    Settings besides the loader's ``files`` and ``options``: ``strict`` (default true: the first
+    malformed row stops loading; false skips and counts it), ``encoding`` of the text files (default
+    utf-8) and ``max_document_chars`` (default 2,000,000; null for no limit). A corpus with no
+    documents left is an error in either mode.
+    """
+    c = check_corpus_config(cfg)
     root = Path(str(c.root))
     if not root.is_dir():
         raise DataError(
@@ -42,21 +117,27 @@ def load_corpus(cfg: DictConfig | dict[str, Any], *, strict: bool | None = None)
             path=str(root),
         )
     is_strict = bool(c.get("strict", True)) if strict is None else strict
+    reading = _reading(c)
     files = {k: str(v) for k, v in (c.get("files") or {}).items()}
     options = OmegaConf.to_container(c.options, resolve=True) if c.get("options") else {}
-    result = LOADERS[loader_name](root, files, strict=is_strict, options=options)  # type: ignore[arg-type]
+    loader = LOADERS[str(c.loader)]
+    result = loader(root, files, strict=is_strict, options=options, reading=reading)  # type: ignore[arg-type]
 
+    source = _source(root, files)
     skipped: Counter[str] = Counter(result.skipped)
     documents: list[Document] = []
     for doc in result.documents:
         try:
-            validate_document(doc, str(root / next(iter(files.values()), "")))
+            _check_text(doc, reading, source)
+            validate_document(doc, source)
         except DataError:
             if is_strict:
                 raise
             skipped["invalid_documents"] += 1
             continue
         documents.append(doc)
+    if not documents:
+        raise _nothing_loaded(str(c.name), source, skipped)
 
     splits = {k: list(v) for k, v in result.splits.items()}
     split_cfg = c.get("splits") or {}

@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from bench.data.schema import Document
+from bench.errors import ConfigError
+
+#: default for ``corpus.max_document_chars``: longer documents are refused with one line
+DEFAULT_MAX_DOCUMENT_CHARS = 2_000_000
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How loaders read files: ``corpus.encoding`` (text, CSV, JSON, XML) and ``corpus.max_document_chars``."""
+
+    encoding: str = "utf-8"
+    max_document_chars: int | None = DEFAULT_MAX_DOCUMENT_CHARS
+
+    def __post_init__(self) -> None:
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError:
+            raise ConfigError(f"corpus.encoding {self.encoding!r} is not a known text encoding "
+                              "(e.g. utf-8, latin-1, cp1252, utf-16)") from None
+        limit = self.max_document_chars
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+            raise ConfigError(f"corpus.max_document_chars must be a positive integer or null, got {limit!r}")
 
 
 @dataclass
@@ -20,7 +43,8 @@ class LoadResult:
 
 
 class Loader(Protocol):
-    def __call__(self, root: Path, files: dict[str, str], *, strict: bool, options: dict[str, Any]) -> LoadResult: ...
+    def __call__(self, root: Path, files: dict[str, str], *, strict: bool, options: dict[str, Any],
+                 reading: Reading) -> LoadResult: ...
 
 
 LOADERS: dict[str, Loader] = {}

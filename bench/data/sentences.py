@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Iterator, Sequence
 
 import pysbd
 
@@ -11,36 +12,116 @@ from bench.data.schema import Sentence
 
 _PARAGRAPH = re.compile(r"[^\n]+")
 
+#: pysbd's time grows with the square of a paragraph's length (400k characters on one line took
+#: about a minute), so longer paragraphs are first cut into pieces of at most this many characters.
+#: News paragraphs are far shorter and are split exactly as pysbd splits them.
+CHUNK_CHARS = 10_000
+#: a safe place to cut: sentence-final punctuation (and closing quotes or brackets), white space,
+#: then what can start a sentence
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[A-Z0-9\"'“‘(\[])")
+_SPACE = re.compile(r"\s+")
+
 
 @lru_cache(maxsize=1)
 def _segmenter() -> pysbd.Segmenter:
     return pysbd.Segmenter(language="en", clean=False)
 
 
-def split_sentences(text: str) -> list[Sentence]:
+def _last_end(pattern: re.Pattern[str], text: str, lo: int, hi: int) -> int | None:
+    """End of the last match of ``pattern`` within ``text[lo:hi]``, if any."""
+    last = None
+    for match in pattern.finditer(text, lo, hi):
+        last = match.end()
+    return last
+
+
+def chunk_bounds(body: str, limit: int = CHUNK_CHARS) -> Iterator[tuple[int, int]]:
+    """``[start, end)`` pieces of ``body`` of at most ``limit`` characters, covering it in order.
+
+    Each cut is the last sentence end in the second half of the window, else its last white space,
+    else the window's end; so each step advances at least ``limit / 2`` and scans ``limit``
+    characters: linear in ``len(body)``. A body within ``limit`` is one piece.
+    """
+    start, n = 0, len(body)
+    while n - start > limit:
+        lo, hi = start + max(1, limit // 2), start + limit
+        cut = _last_end(_SENTENCE_END, body, lo, hi) or _last_end(_SPACE, body, lo, hi) or hi
+        yield start, cut
+        start = cut
+    yield start, n
+
+
+def _stripped(body: str, start: int, end: int) -> tuple[int, int] | None:
+    """``body[start:end]`` without surrounding white space, as offsets (None if blank)."""
+    piece = body[start:end]
+    inner = piece.strip()
+    if not inner:
+        return None
+    first = start + len(piece) - len(piece.lstrip())
+    return first, first + len(inner)
+
+
+def _segment(body: str) -> Iterator[tuple[int, int]]:
+    """Offsets of pysbd's sentences in ``body``, located in order and stripped of white space.
+
+    Text pysbd leaves out (it drops some punctuation-only runs such as `` !!``) becomes a sentence
+    of its own, so every visible character of the body is in a sentence.
+    """
+    cursor = 0
+    for piece in _segmenter().segment(body):
+        stripped = piece.strip()
+        if not stripped:
+            continue
+        found = body.find(stripped, cursor)
+        if found < 0:  # the splitter altered the text: the rest of the body is one sentence
+            break
+        gap = _stripped(body, cursor, found)
+        if gap:
+            yield gap
+        yield found, found + len(stripped)
+        cursor = found + len(stripped)
+    rest = _stripped(body, cursor, len(body))
+    if rest:
+        yield rest
+
+
+def split_sentences(text: str, *, chunk_chars: int = CHUNK_CHARS) -> list[Sentence]:
     """Split ``text`` into sentences; each sentence's offsets index ``text`` exactly.
 
-    Paragraphs (lines) are split separately so that a sentence never crosses a line break.
-    pysbd returns sentence strings; they are located in the text in order, which keeps
-    offsets exact even where the splitter normalises surrounding white space.
+    Paragraphs (lines) are split separately so that a sentence never crosses a line break;
+    a paragraph longer than ``chunk_chars`` (:data:`CHUNK_CHARS`) is first cut at sentence ends (:func:`chunk_bounds`)
+    so that time stays linear in its length. pysbd returns sentence strings; they are located in
+    the text in order, which keeps offsets exact even where the splitter normalises white space.
     """
     sentences: list[Sentence] = []
     for paragraph in _PARAGRAPH.finditer(text):
-        base = paragraph.start()
         body = paragraph.group()
-        cursor = 0
-        for piece in _segmenter().segment(body):
-            stripped = piece.strip()
-            if not stripped:
-                continue
-            found = body.find(stripped, cursor)
-            if found < 0:  # splitter altered the text: fall back to the rest of the paragraph
-                found = cursor
-                stripped = body[cursor:].strip()
-                if not stripped:
-                    break
-                found = body.find(stripped, cursor)
-            start, end = base + found, base + found + len(stripped)
-            sentences.append(Sentence(start, end))
-            cursor = found + len(stripped)
+        for chunk_start, chunk_end in chunk_bounds(body, chunk_chars):
+            base = paragraph.start() + chunk_start
+            for start, end in _segment(body[chunk_start:chunk_end]):
+                sentences.append(Sentence(base + start, base + end))
+    return sentences
+
+
+def given_sentences(text: str, bounds: Sequence[object]) -> list[Sentence]:
+    """Sentences from ``[[start, end], ...]`` supplied with a document, checked against ``text``.
+
+    Offsets must be integers with ``0 <= start < end <= len(text)``, in order and not overlapping;
+    otherwise ValueError says which pair is wrong.
+    """
+    sentences: list[Sentence] = []
+    previous_end = 0
+    for i, pair in enumerate(bounds):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2 or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in pair
+        ):
+            raise ValueError(f"sentences #{i} must be a pair of integers [start, end], got {pair!r}")
+        start, end = pair
+        if not 0 <= start < end <= len(text):
+            raise ValueError(f"sentences #{i} [{start}, {end}] is empty or outside the text (length {len(text)})")
+        if start < previous_end:
+            raise ValueError(f"sentences #{i} [{start}, {end}] starts before the previous sentence ends "
+                             f"({previous_end}); sentences must be ordered and not overlap")
+        sentences.append(Sentence(start, end))
+        previous_end = end
     return sentences

@@ -1,12 +1,21 @@
-"""Helpers shared by the public-corpus loaders."""
+"""Helpers shared by the loaders: decoding corpus files, CSV rows, JSON field checks, word lists."""
 
 from __future__ import annotations
 
 import ast
+import codecs
+import csv
+import io
 import re
 from pathlib import Path
+from typing import Any, Callable, Iterator
 
+from bench.data.registry import Reading
 from bench.errors import DataError
+
+
+class UndecodableFile(DataError):
+    """A file that is not text in ``corpus.encoding``: fatal even with ``corpus.strict=false``."""
 
 
 def require_file(root: Path, relative: str) -> Path:
@@ -16,13 +25,124 @@ def require_file(root: Path, relative: str) -> Path:
     return path
 
 
+def _codec(encoding: str, strip_bom: bool) -> str:
+    """With ``strip_bom``, UTF-8 is read as ``utf-8-sig`` so that a byte-order mark is not part of
+    the first field (UTF-16 drops its own mark either way)."""
+    return "utf-8-sig" if strip_bom and codecs.lookup(encoding).name == "utf-8" else encoding
+
+
+def _line_of(data: bytes, offset: int, encoding: str) -> int:
+    """1-based line holding byte ``offset`` (the prefix is decoded, so any encoding counts right)."""
+    return data[:offset].decode(encoding, errors="replace").count("\n") + 1
+
+
+def decode_bytes(data: bytes, path: Path, encoding: str = "utf-8", *, strip_bom: bool = True) -> str:
+    """``data`` decoded; an undecodable byte or a NUL is a DataError naming file, line and byte offset."""
+    codec = _codec(encoding, strip_bom)
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start : exc.start + 1].hex()
+        raise UndecodableFile(
+            f"not valid {encoding} text at byte offset {exc.start} (0x{bad}: {exc.reason}); "
+            "convert the file to UTF-8 or set corpus.encoding to its encoding (e.g. latin-1, cp1252, utf-16)",
+            path=str(path), line=_line_of(data, exc.start, codec),
+        ) from None
+    if "\x00".encode(encoding) == b"\x00":  # ASCII-compatible: a NUL byte is a NUL character
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            raise UndecodableFile(
+                f"NUL byte at byte offset {nul}: a binary file, or UTF-16 text read as {encoding} "
+                "(then set corpus.encoding=utf-16)",
+                path=str(path), line=data.count(b"\n", 0, nul) + 1,
+            )
+    return text
+
+
+def read_text(path: Path, encoding: str = "utf-8", *, universal_newlines: bool = False,
+              strip_bom: bool = True) -> str:
+    """The whole file as text (see :func:`decode_bytes`); ``universal_newlines`` turns ``\\r\\n`` and
+    ``\\r`` into ``\\n`` as Python's text mode does; ``strip_bom=False`` keeps a UTF-8 byte-order mark
+    as the first character (PTC's offsets count it)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read file ({exc.strerror or exc})", path=str(path)) from None
+    text = decode_bytes(data, path, encoding, strip_bom=strip_bom)
+    return text.replace("\r\n", "\n").replace("\r", "\n") if universal_newlines else text
+
+
+def text_lines(path: Path, encoding: str = "utf-8") -> Iterator[tuple[int, str]]:
+    """``(line number, line)`` for every line of the file, split at line breaks only (``\\n``,
+    ``\\r\\n``, ``\\r``; not at U+2028 and the like, which JSON strings may hold), ends removed."""
+    yield from enumerate(read_text(path, encoding, universal_newlines=True).split("\n"), start=1)
+
+
+def csv_rows(path: Path, encoding: str = "utf-8", *, on_error: Callable[[DataError], None] | None = None,
+             **fmt: Any) -> Iterator[tuple[int, list[str]]]:
+    """``(line number where the row ends, row)`` for every row of a CSV file.
+
+    A CSV-level error (e.g. a field over ``csv.field_size_limit``) is a DataError naming the line
+    where the row starts: raised, or passed to ``on_error`` and the row skipped.
+    """
+    reader = csv.reader(io.StringIO(read_text(path, encoding), newline=""), **fmt)
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            error = DataError(f"malformed CSV ({exc})", path=str(path), line=start)
+            if on_error is None:
+                raise error from None
+            on_error(error)
+            continue
+        yield reader.line_num, row
+
+
+def require_int(value: object, what: str) -> int:
+    """``value`` if it is a JSON integer (not a float such as 62.7, not a bool), else ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{what} must be an integer, got {value!r}")
+    return value
+
+
+def require_object(value: object, what: str) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else ValueError."""
+    if not isinstance(value, dict):
+        raise ValueError(f"{what} must be a JSON object, got {type(value).__name__} {_short(value)}")
+    return value
+
+
+def require_list(value: object, what: str) -> list[Any]:
+    """``value`` if it is a JSON array, else ValueError."""
+    if not isinstance(value, list):
+        raise ValueError(f"{what} must be a JSON array, got {type(value).__name__} {_short(value)}")
+    return value
+
+
+def check_document_size(text: str, reading: Reading, path: Path, *, line: int | None = None,
+                        doc_id: str | None = None) -> None:
+    """Refuse a document longer than ``corpus.max_document_chars`` before it is split or scored."""
+    limit = reading.max_document_chars
+    if limit is not None and len(text) > limit:
+        raise DataError(f"document has {len(text):,} characters, more than corpus.max_document_chars={limit:,} "
+                        "(raise it or split the document)", path=str(path), line=line, doc_id=doc_id)
+
+
+def _short(value: object, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def parse_word_list(value: object, path: Path, line: int) -> list[str]:
     """A Python-list literal of strings such as ``"['belated', 'birtherism']"`` (parsed safely)."""
     if value is None or (isinstance(value, float)) or str(value).strip() in ("", "nan"):
         return []
     try:
         parsed = ast.literal_eval(str(value))
-    except (ValueError, SyntaxError):
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
         raise DataError(f"biased_words {str(value)[:60]!r} is not a list literal", path=str(path), line=line) from None
     if not isinstance(parsed, (list, tuple)) or not all(isinstance(w, str) for w in parsed):
         raise DataError("biased_words must be a list of strings", path=str(path), line=line)

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from bench.data.loaders._common import slug
-from bench.data.registry import LoadResult, register_loader
+from bench.data.loaders._common import check_document_size, read_text, slug
+from bench.data.registry import LoadResult, Reading, register_loader
 from bench.data.schema import Document, Sentence, Span
 from bench.errors import DataError
 
@@ -28,31 +28,50 @@ def _lines_as_sentences(text: str) -> list[Sentence]:
     return sentences
 
 
+def _offset(value: str, what: str) -> int:
+    """A decimal character offset; ValueError naming the field otherwise."""
+    if not (value.strip().isascii() and value.strip().isdigit()):
+        raise ValueError(f"{what} offset {value!r} is not a non-negative integer")
+    return int(value)
+
+
 @register_loader("ptc")
-def load_ptc(root: Path, files: dict[str, str], *, strict: bool, options: dict[str, Any]) -> LoadResult:
+def load_ptc(root: Path, files: dict[str, str], *, strict: bool, options: dict[str, Any],
+             reading: Reading = Reading()) -> LoadResult:
+    """PTC: ``article<id>.txt`` (one sentence per line, title first) and ``article<id>.task2-TC.labels``
+    (``id<TAB>technique<TAB>start<TAB>end``, offsets into the article as read, byte-order mark included)."""
     articles_dir = root / files["articles"]
     labels_dir = root / files["labels"]
     for folder in (articles_dir, labels_dir):
         if not folder.is_dir():
             raise DataError("corpus folder not found", path=str(folder))
-    documents, skipped = [], {"malformed_label_lines": 0}
-    for path in sorted(articles_dir.glob("article*.txt")):
+    documents, skipped = [], {"malformed_label_lines": 0, "empty_articles": 0}
+    article_paths = sorted(articles_dir.glob("article*.txt"))
+    for path in article_paths:
         match = _ARTICLE.search(path.name)
         if not match:
             continue
         article_id = match.group(1)
-        text = path.read_text(encoding="utf-8")
+        # as Python's text mode reads it (newlines translated, a BOM kept): the offsets count that text
+        text = read_text(path, reading.encoding, universal_newlines=True, strip_bom=False)
+        if not text.strip():
+            if strict:
+                raise DataError("empty article", path=str(path))
+            skipped["empty_articles"] += 1
+            continue
+        check_document_size(text, reading, path, doc_id=article_id)
         spans = []
         label_path = labels_dir / f"article{article_id}.task2-TC.labels"
         if label_path.is_file():
-            for line_no, line in enumerate(label_path.read_text(encoding="utf-8").splitlines(), start=1):
+            label_text = read_text(label_path, reading.encoding, universal_newlines=True)
+            for line_no, line in enumerate(label_text.split("\n"), start=1):
                 if not line.strip():
                     continue
                 parts = line.split("\t")
                 try:
                     if len(parts) != 4 or parts[0] != article_id:
                         raise ValueError("expected article_id<TAB>technique<TAB>start<TAB>end")
-                    technique, start, end = parts[1], int(parts[2]), int(parts[3])
+                    technique, start, end = parts[1], _offset(parts[2], "start"), _offset(parts[3], "end")
                     if not 0 <= start < end <= len(text):
                         raise ValueError(f"offsets {start}-{end} outside the article (length {len(text)})")
                 except ValueError as exc:
@@ -68,6 +87,6 @@ def load_ptc(root: Path, files: dict[str, str], *, strict: bool, options: dict[s
             id=article_id, text=text, spans=spans, sentences=_lines_as_sentences(text),
             metadata={"title": text.split("\n", 1)[0].strip(), "article": article_id},
         ))
-    if not documents:
+    if not article_paths:
         raise DataError("no article*.txt files found", path=str(articles_dir))
     return LoadResult(documents, skipped={k: v for k, v in skipped.items() if v})

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 import warnings
+import zipfile
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
 
-from bench.data.loaders._common import locate_all, parse_word_list, require_file
-from bench.data.registry import LoadResult, register_loader
+from bench.data.loaders._common import check_document_size, csv_rows, locate_all, parse_word_list, require_file
+from bench.data.registry import LoadResult, Reading, register_loader
 from bench.data.schema import Document, Sentence, Span
 from bench.errors import DataError
 
@@ -21,25 +22,49 @@ OPINION = {"Entirely factual": "factual", "Somewhat factual but also opinionated
 REQUIRED = ("text", "news_link", "outlet", "topic", "type", "label_bias", "label_opinion", "biased_words")
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle, delimiter=";")
-        missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-        if missing:
-            raise DataError(f"missing columns {missing}", path=str(path), line=1)
-        for row in reader:
-            yield reader.line_num, row
+def _require_columns(header: list[str], required: tuple[str, ...], path: Path) -> None:
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise DataError(f"missing columns {missing} (header has {header[:12]})", path=str(path), line=1)
 
 
-def _xlsx_rows(path: Path, sheet: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+def _csv_rows(path: Path, reading: Reading, on_error: Callable[[DataError], None]
+              ) -> Iterator[tuple[int, dict[str, str | None]]]:
+    """Rows of a semicolon-separated file with a header, as ``csv.DictReader`` gives them (blank rows skipped)."""
+    rows = csv_rows(path, reading.encoding, on_error=on_error, delimiter=";")
+    first = next(rows, None)
+    if first is None:
+        raise DataError("empty file: expected a header row and sentence rows", path=str(path), line=1)
+    header = first[1]
+    _require_columns(header, REQUIRED, path)
+    for number, row in rows:
+        if row:
+            yield number, {name: (row[i] if i < len(row) else None) for i, name in enumerate(header)}
+
+
+def _open_workbook(path: Path) -> Any:
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise DataError(f"not a readable Excel workbook ({type(exc).__name__}: {exc})", path=str(path)) from None
+
+
+def _xlsx_rows(path: Path, sheet: str | None = None, required: tuple[str, ...] = REQUIRED
+               ) -> Iterator[tuple[int, dict[str, Any]]]:
     # the MBIC/BABE workbooks use an Excel extension openpyxl does not need; its warning is noise
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Unknown extension is not supported", category=UserWarning)
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = _open_workbook(path)
         try:
+            if sheet and sheet not in workbook.sheetnames:
+                raise DataError(f"no sheet {sheet!r} (sheets: {workbook.sheetnames})", path=str(path))
             worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
             rows = worksheet.iter_rows(values_only=True)
-            header = [str(h) for h in next(rows)]
+            first = next(rows, None)
+            if first is None:
+                raise DataError("empty workbook: expected a header row and sentence rows", path=str(path), line=1)
+            header = [str(h) for h in first]
+            _require_columns(header, required, path)
             table = [(number, dict(zip(header, values))) for number, values in enumerate(rows, start=2)
                      if not all(v is None for v in values)]
         finally:
@@ -47,11 +72,12 @@ def _xlsx_rows(path: Path, sheet: str | None = None) -> Iterator[tuple[int, dict
     yield from table
 
 
-def _document(corpus: str, number: int, row: dict[str, Any], path: Path, strict: bool, unlocated: Counter[str],
+def _document(corpus: str, number: int, row: dict[str, Any], path: Path, reading: Reading, unlocated: Counter[str],
               extra_metadata: dict[str, Any]) -> Document:
     text = str(row.get("text") or "").strip()
     if not text:
         raise DataError("empty text", path=str(path), line=number)
+    check_document_size(text, reading, path, line=number)
     raw_bias, raw_opinion = str(row.get("label_bias") or "").strip(), str(row.get("label_opinion") or "").strip()
     if raw_bias not in BIAS:
         raise DataError(f"label_bias {raw_bias!r} is not one of {list(BIAS)}", path=str(path), line=number)
@@ -77,33 +103,49 @@ def _document(corpus: str, number: int, row: dict[str, Any], path: Path, strict:
     return Document(doc_id, text, metadata, [unique[k] for k in sorted(unique)], [Sentence(0, len(text), labels)])
 
 
-def _collect(corpus: str, rows: Iterator[tuple[int, dict[str, Any]]], path: Path, strict: bool,
-             extra: dict[str, dict[str, Any]] | None = None) -> LoadResult:
-    documents, skipped, unlocated = [], Counter(), Counter()
+def _skipper(strict: bool, skipped: Counter[str]) -> Callable[[DataError], None]:
+    """Raise a malformed row's error (strict), or count it in ``skipped['malformed_rows']``."""
+    def handle(error: DataError) -> None:
+        if strict:
+            raise error
+        skipped["malformed_rows"] += 1
+
+    return handle
+
+
+def _collect(corpus: str, rows: Iterator[tuple[int, dict[str, Any]]], path: Path, strict: bool, reading: Reading,
+             extra: dict[str, dict[str, Any]] | None = None, skipped: Counter[str] | None = None) -> LoadResult:
+    documents, unlocated = [], Counter()
+    skipped = Counter() if skipped is None else skipped
+    seen = 0
     for number, row in rows:
+        seen += 1
         try:
             key = str(row.get("text") or "").strip()
-            documents.append(_document(corpus, number, row, path, strict, unlocated, (extra or {}).get(key, {})))
-        except DataError:
-            if strict:
-                raise
-            skipped["malformed_rows"] += 1
+            documents.append(_document(corpus, number, row, path, reading, unlocated, (extra or {}).get(key, {})))
+        except DataError as error:
+            _skipper(strict, skipped)(error)
+    if not seen and not skipped:
+        raise DataError("header only: no sentence rows", path=str(path))
     notes = {"unlocated_biased_words": sum(unlocated.values()),
              "unlocated_examples": [w for w, _ in unlocated.most_common(10)]}
     return LoadResult(documents, skipped=dict(skipped), notes=notes)
 
 
 @register_loader("babe")
-def load_babe(root: Path, files: dict[str, str], *, strict: bool, options: dict[str, Any]) -> LoadResult:
+def load_babe(root: Path, files: dict[str, str], *, strict: bool, options: dict[str, Any],
+              reading: Reading = Reading()) -> LoadResult:
     """BABE (Spinde et al. 2021): ``final_labels_SG2.csv`` (semicolon-separated, UTF-8 with BOM)."""
     path = require_file(root, files["labels"])
-    return _collect(str(options.get("id_prefix", "babe")), _csv_rows(path), path, strict)
+    skipped: Counter[str] = Counter()
+    rows = _csv_rows(path, reading, _skipper(strict, skipped))
+    return _collect(str(options.get("id_prefix", "babe")), rows, path, strict, reading, skipped=skipped)
 
 
 def _agreement(path: Path) -> dict[str, dict[str, Any]]:
     """Per sentence text: crowd annotators, share voting Biased, and agreement with the majority."""
     votes: dict[str, list[str]] = defaultdict(list)
-    for _, row in _xlsx_rows(path, "annotations"):
+    for _, row in _xlsx_rows(path, "annotations", required=("text", "label_bias")):
         text = str(row.get("text") or "").strip()
         if text:
             votes[text].append(str(row.get("label_bias") or ""))
@@ -117,10 +159,11 @@ def _agreement(path: Path) -> dict[str, dict[str, Any]]:
 
 
 @register_loader("mbic")
-def load_mbic(root: Path, files: dict[str, str], *, strict: bool, options: dict[str, Any]) -> LoadResult:
+def load_mbic(root: Path, files: dict[str, str], *, strict: bool, options: dict[str, Any],
+              reading: Reading = Reading()) -> LoadResult:
     """MBIC (Spinde et al. 2021): ``final_labels_MBIC.xlsx``, agreement from ``raw_labels_MBIC.xlsx``."""
     path = require_file(root, files["labels"])
     agreement = _agreement(require_file(root, files["raw_labels"])) if files.get("raw_labels") else {}
-    result = _collect("mbic", _xlsx_rows(path), path, strict, agreement)
+    result = _collect("mbic", _xlsx_rows(path), path, strict, reading, agreement)
     result.notes["sentences_with_agreement"] = sum("agreement" in d.metadata for d in result.documents)
     return result
