@@ -136,7 +136,7 @@ class Experiment:
         check_reference_root(cfg.corpus, str(cfg.report.reference_corpus), cfg.paths)
         cache_cfg = cfg.get("cache") or {}
         if cache_cfg.get("enabled", True):
-            check_cache_dir(Path(str(cache_cfg.get("dir", project_root() / ".cache" / "predictions"))))
+            check_cache_dir(Path(str(cache_cfg.dir)))
         self.cfg = cfg
         self.sweep_id = sweep_id
         self.output_dir = output_dir
@@ -152,7 +152,7 @@ class Experiment:
         cache_cfg = self.cfg.get("cache") or {}
         if not cache_cfg.get("enabled", True):
             return None
-        root = Path(str(cache_cfg.get("dir", project_root() / ".cache" / "predictions")))
+        root = Path(str(cache_cfg.dir)) / "predictions"
         return PredictionCache(root, scorer.fingerprint(), self.task.name)
 
     def _check_supported(self, corpus_cfg: DictConfig) -> list[str]:
@@ -313,7 +313,7 @@ class Experiment:
         }, sort_keys=True, default=str).encode()).hexdigest()[:16]
         scorer.set_fingerprint(key)
         cache_cfg = self.cfg.get("cache") or {}
-        cached = Path(str(cache_cfg.get("dir", project_root() / ".cache" / "predictions"))).parent / "models" / key
+        cached = Path(str(cache_cfg.dir)) / "models" / key
         record = self._load_cached_model(scorer, cached) if cache_cfg.get("enabled", True) else None
         if record is not None:
             scorer.training_history = record["history"]
