@@ -15,7 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from bench.cli.callbacks import SweepSummary
 from bench.cli.errors import EXIT_INTERRUPTED, fail, fail_config, one_line_warnings, report, verbose_requested
-from bench.config import register_resolvers
+from bench.config import config_dir, register_resolvers
 
 register_resolvers()
 
@@ -35,13 +35,14 @@ def _failure_summary(cfg: DictConfig, exc: BaseException) -> dict[str, object]:
             "headline": {}, "status": "failed", "error": reason}
 
 
-#: absolute, so that the app composes the same way under ``python -m bench`` and when called in-process
-CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "conf")
+#: absolute (installed ``bench/conf``, else the checkout's ``conf/``), so that the app composes the same way
+#: under ``newsbias-bench``, ``python -m bench`` and when called in-process
+CONFIG_DIR = str(config_dir())
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
 def job(cfg: DictConfig) -> None:
-    from bench.experiment import Experiment
+    from bench.job import run_job
     from bench.report.console import console, summary_table
 
     verbose = bool(cfg.get("verbose")) or verbose_requested()
@@ -50,7 +51,9 @@ def job(cfg: DictConfig) -> None:
     multirun = hydra_cfg.mode is not None and hydra_cfg.mode.name == "MULTIRUN"
     try:
         sweep_id = str(hydra_cfg.sweep.dir) if multirun else ""
-        result = Experiment(cfg, output_dir, sweep_id=sweep_id).run()
+        result = run_job(cfg, output_dir, sweep_id=sweep_id)
+        for line in result.reference_lines:
+            console.print(line, markup=False)
         if not multirun:
             console.print(summary_table([result.summary]))
             console.print(f"MLflow run {result.summary['run_id']} in experiment {result.summary['experiment']} "

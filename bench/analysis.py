@@ -10,12 +10,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from bench.data.schema import SENTIMENT_CLASSES, Document
-from bench.evaluation import EvalTable, headline_names
+from bench.data.schema import Document
+from bench.evaluation import EvalTable
 from bench.metrics.bootstrap import confidence_intervals
-from bench.metrics.calibration import binary_calibration, multiclass_calibration
 from bench.metrics.spans import recall_by_label
-from bench.report.plots import confusion_matrix_png, precision_recall_png, reliability_png
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_\-. /]+")
 
@@ -27,7 +25,7 @@ def metric_key(value: object) -> str:
 
 def intervals(table: EvalTable, *, n_resamples: int, seed: int, confidence: float) -> dict[str, float]:
     """``<metric>.ci_low`` / ``<metric>.ci_high`` for every headline metric (documents resampled)."""
-    names = headline_names(table.task, table.levels)
+    names = table.task.headline_names(table.levels)
     found = confidence_intervals(table.metrics, names, len(table.doc_ids), n_resamples=n_resamples, seed=seed,
                                  confidence=confidence)
     out = {}
@@ -36,50 +34,19 @@ def intervals(table: EvalTable, *, n_resamples: int, seed: int, confidence: floa
     return out
 
 
-def _sentiment_arrays(table: EvalTable) -> tuple[np.ndarray, np.ndarray]:
-    gold = np.array([SENTIMENT_CLASSES.index(g) for g in table.item_gold], dtype=int)
-    return gold, np.asarray(table.item_scores, dtype=float).reshape(-1, len(SENTIMENT_CLASSES))
-
-
-def calibration(table: EvalTable, n_bins: int) -> dict[str, float]:
-    if not len(table.item_gold):
-        return {}
-    if table.task.kind == "sentiment":
-        gold, probs = _sentiment_arrays(table)
-        result = multiclass_calibration(gold, probs, n_bins)
-    else:
-        result = binary_calibration(table.item_gold, table.item_scores, n_bins)
-    return {f"sentence.{k}": v for k, v in result.items()}
-
-
 def plots(table: EvalTable, folder: Path, title: str, n_bins: int) -> list[Path]:
-    """Confusion matrix, PR curve (binary tasks) and reliability diagram as PNG files."""
+    """The task's diagnostic plots (confusion matrix, PR curve, reliability diagram) as PNG files."""
     if not len(table.item_gold):
         return []
     folder.mkdir(parents=True, exist_ok=True)
-    made = []
-    if table.task.kind == "sentiment":
-        gold, probs = _sentiment_arrays(table)
-        pred = probs.argmax(axis=1)
-        made.append(confusion_matrix_png(gold, pred, range(3), SENTIMENT_CLASSES, title, folder / "confusion_matrix.png"))
-        made.append(reliability_png(pred == gold, probs.max(axis=1), n_bins, f"{title} (top label)",
-                                    folder / "reliability_diagram.png"))
-        return made
-    gold = np.asarray(table.item_gold, dtype=int)
-    scores = np.asarray(table.item_scores, dtype=float)
-    made.append(confusion_matrix_png(gold, (scores >= table.threshold).astype(int), [0, 1], ["negative", "positive"],
-                                     f"{title} (threshold {table.threshold:.2f})", folder / "confusion_matrix.png"))
-    if len(np.unique(gold)) == 2:
-        made.append(precision_recall_png(gold, scores, table.threshold, title, folder / "precision_recall.png"))
-    made.append(reliability_png(gold, scores, n_bins, title, folder / "reliability_diagram.png"))
-    return made
+    return table.task.plots(table.item_gold, table.item_scores, table.threshold, folder, title, n_bins)
 
 
 def slices(table: EvalTable, docs: Sequence[Document], records: Sequence[dict[str, Any]],
            keys: Sequence[str], span_labels: bool, min_documents: int) -> list[dict[str, Any]]:
     """Headline metrics per metadata value (outlet, leaning, topic, ...) and recall per gold label."""
     rows: list[dict[str, Any]] = []
-    names = headline_names(table.task, table.levels)
+    names = table.task.headline_names(table.levels)
     for key in keys:
         groups: dict[str, list[int]] = {}
         for i, doc in enumerate(docs):
@@ -92,10 +59,8 @@ def slices(table: EvalTable, docs: Sequence[Document], records: Sequence[dict[st
             metrics = table.metrics(members)
             rows.append({"slice": key, "value": value, "documents": len(members),
                          **{n: metrics.get(n, math.nan) for n in names}})
-    if span_labels and table.task.category:
-        category = table.task.category
-        pred = [[(s["start"], s["end"]) for s in r["spans"] if s["label"].partition("/")[0] == category]
-                for r in records]
+    if span_labels and "span" in table.levels:
+        pred = [[(s["start"], s["end"]) for s in r["scored_spans"]] for r in records]
         gold = [[(s["start"], s["end"], s.get("native_label") or s["label"]) for s in r["gold_spans"]] for r in records]
         for label, values in recall_by_label(pred, gold).items():
             rows.append({"slice": "gold_label", "value": label, "documents": None, **values})

@@ -1,17 +1,23 @@
-"""``python -m bench.benchmark``: speed of each scorer on a named corpus (prints figures; not a test).
+"""``python -m bench.benchmark``: speed of corpus loading and of each scorer (prints figures; not a test).
 
-For every model: training time (trainable models), documents/s and tokens/s of prediction,
-peak resident memory while predicting, and for transformer scorers the ratio of the harness's
-throughput to a raw batched forward pass of the same model on the same inputs.
+Corpus loading (``--corpus-load``, by default the reference, PTC, Szeged and BASIL): the time to parse
+a corpus without the cache, its first load with a fresh cache folder (parse, validate and save the
+Arrow DatasetDict) and its second load (read back from the cache), and the cache entry's size.
+
+For every model (``--models``): training time (trainable models), documents/s and tokens/s of
+prediction, peak resident memory while predicting, and for transformer scorers the ratio of the
+harness's throughput to a raw batched forward pass of the same model on the same inputs.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import psutil
@@ -20,15 +26,17 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from bench.cli.errors import fail
-from bench.config import config_dir, register_resolvers
+from bench.config import config_dir, corpus_config, register_resolvers
 from bench.data.load import load_corpus
 from bench.data.schema import Document
-from bench.experiment import build_scorer, seed_everything
+from bench.errors import BenchError
+from bench.job.steps import build_scorer, seed_everything
 from bench.report.console import console
-from bench.scorers.examples import sentence_examples
-from bench.tasks import Task
+from bench.tasks import Task, build_task
 
 _WORD = re.compile(r"\w+")
+#: corpora whose load times are reported by default (``--corpus-load``)
+LOAD_CORPORA = ["reference", "ptc", "szeged", "basil"]
 
 
 @contextmanager
@@ -52,11 +60,61 @@ def peak_rss() -> Iterator[dict[str, float]]:
         result["peak"] = max(result["peak"], process.memory_info().rss / 2**20)
 
 
+def _corpus_settings(name: str, overrides: Sequence[str]) -> Any:
+    """``conf/corpus/<name>.yaml`` with the ``paths.*`` and ``corpus.*`` overrides applied."""
+    paths = OmegaConf.load(config_dir() / "paths" / "default.yaml")
+    for override in overrides:
+        key, _, value = override.lstrip("+").partition("=")
+        if key.startswith("paths."):
+            OmegaConf.update(paths, key.removeprefix("paths."), yaml.safe_load(value))
+    cfg = corpus_config(name, paths)
+    for override in overrides:
+        key, _, value = override.lstrip("+").partition("=")
+        if key.startswith("corpus."):
+            OmegaConf.update(cfg, key.removeprefix("corpus."), yaml.safe_load(value))
+    return cfg
+
+
+def _timed(load: Any) -> tuple[Any, float]:
+    started = time.perf_counter()
+    corpus = load()
+    return corpus, time.perf_counter() - started
+
+
+def benchmark_corpus_load(name: str, overrides: Sequence[str] = ()) -> dict[str, Any]:
+    """Seconds to parse corpus ``name`` without a cache, to load it first (parse and save) and second
+    (from the cache) with a fresh temporary cache folder; the entry's size in MiB."""
+    cfg = _corpus_settings(name, overrides)
+    with tempfile.TemporaryDirectory(prefix="newsbias-corpus-cache-") as folder:
+        cache = Path(folder)
+        parsed, parse_s = _timed(lambda: load_corpus(cfg))
+        first, first_s = _timed(lambda: load_corpus(cfg, cache_dir=cache))
+        second, second_s = _timed(lambda: load_corpus(cfg, cache_dir=cache))
+        size = sum(p.stat().st_size for p in cache.rglob("*") if p.is_file()) / 2**20
+    if first.from_cache or not second.from_cache or second.fingerprint != parsed.fingerprint:
+        raise RuntimeError(f"corpus {name!r}: the second load did not come from the cache")
+    return {"corpus": name, "documents": len(parsed), "sentences": sum(len(d.sentences) for d in parsed.documents),
+            "parse_s": parse_s, "first_s": first_s, "second_s": second_s, "cache_mib": size}
+
+
+def print_corpus_load(rows: list[dict[str, Any]]) -> None:
+    print("\nCorpus loading (seconds; first: parse, validate and save the Arrow DatasetDict; "
+          "second: read it back):\n")
+    print("| corpus | documents | sentences | parse, no cache | first load | second load | speed-up | cache MiB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        if "error" in r:
+            print(f"| {r['corpus']} | – | – | – | – | – | – | – |  ({r['error']})")
+            continue
+        print(f"| {r['corpus']} | {r['documents']:,} | {r['sentences']:,} | {r['parse_s']:.3f} | {r['first_s']:.3f} | "
+              f"{r['second_s']:.3f} | {r['parse_s'] / r['second_s']:.1f}x | {r['cache_mib']:.1f} |")
+
+
 def raw_forward_seconds(scorer: Any, docs: Sequence[Document], task: Task) -> float:
     """A plain batched forward pass of the scorer's model over the same sentences (no sorting)."""
     import torch
 
-    examples = sentence_examples(task, docs, labelled_only=False)
+    examples = task.text_examples(docs, labelled_only=False)
     texts = [e.text for e in examples]
     model, tokenizer = scorer.model, scorer.tokenizer
     model.eval()
@@ -82,7 +140,7 @@ def benchmark_model(model: str, corpus_name: str, task_name: str, n_docs: int, n
         if OmegaConf.select(cfg, key) is not None:
             OmegaConf.update(cfg, key, yaml.safe_load(value))
     seed_everything(int(cfg.seed))
-    task = Task.from_config(cfg.task)
+    task = build_task(cfg.task)
     corpus = load_corpus(cfg.corpus)
     scorer = build_scorer(cfg.model)
     scorer.check_task(task)
@@ -117,7 +175,11 @@ def main(argv: list[str] | None = None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", default="babe")
     parser.add_argument("--task", default="loaded_language")
-    parser.add_argument("--models", nargs="+", default=["lexicon", "tfidf_logreg", "crf", "minilm"])
+    parser.add_argument("--models", nargs="*", default=["lexicon", "tfidf_logreg", "crf", "minilm"],
+                        help="models to time on --corpus (--models alone: none)")
+    parser.add_argument("--corpus-load", nargs="*", default=LOAD_CORPORA, metavar="CORPUS",
+                        help="corpora whose first (parse) and second (cached) load times are reported "
+                             f"(default: {' '.join(LOAD_CORPORA)}; --corpus-load alone: none)")
     parser.add_argument("--documents", type=int, default=500, help="documents to predict")
     parser.add_argument("--train-documents", type=int, default=1000, help="documents to train on")
     parser.add_argument("overrides", nargs="*",
@@ -125,7 +187,23 @@ def main(argv: list[str] | None = None) -> None:
                              "models that have them)")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
+    for names in (args.models, args.corpus_load):  # an override after a list option lands in that list
+        args.overrides += [n for n in names if "=" in n]
+        names[:] = [n for n in names if "=" not in n]
     register_resolvers()
+    load_rows: list[dict[str, Any]] = []
+    if args.corpus_load:
+        started = time.perf_counter()
+        import datasets  # noqa: F401  (imported once per process; not part of any load time)
+
+        import_s = time.perf_counter() - started
+        for name in args.corpus_load:
+            try:
+                load_rows.append(benchmark_corpus_load(name, args.overrides))
+            except BenchError as exc:
+                load_rows.append({"corpus": name, "error": str(exc).splitlines()[0][:160]})
+            except Exception as exc:
+                fail(exc, args.verbose)
     rows = []
     try:
         for model in args.models:
@@ -133,6 +211,11 @@ def main(argv: list[str] | None = None) -> None:
                                         args.overrides))
     except Exception as exc:
         fail(exc, args.verbose)
+    if load_rows:
+        print_corpus_load(load_rows)
+        console.print(f"(import datasets took {import_s:.2f} s once per process, not counted above)")
+    if not rows:
+        return
     print(f"\nSpeed on {args.corpus}/{args.task} ({psutil.cpu_count()} CPUs):\n")
     print("| model | train docs | train s | docs/s | tokens/s | peak RSS MiB | RSS increase MiB | harness/raw forward |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")

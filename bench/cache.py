@@ -10,13 +10,19 @@ from pathlib import Path
 
 from bench.data.schema import Document
 from bench.errors import ConfigError
-from bench.scorers.base import DocumentPrediction
+from bench.predictions import DocumentPrediction
+
+
+#: bump when the stored prediction format changes, so old entries are never read
+PREDICTION_FORMAT = 2
 
 
 def document_fingerprint(doc: Document) -> str:
-    payload = json.dumps({"id": doc.id, "text": doc.text,
+    """What a prediction may depend on: the text, the sentences and the annotated spans (target
+    mentions and spans to label are inputs of some tasks)."""
+    payload = json.dumps({"format": PREDICTION_FORMAT, "id": doc.id, "text": doc.text,
                           "sentences": [(s.start, s.end) for s in doc.sentences],
-                          "targets": [(s.start, s.end) for s in doc.spans_of("sentiment_target")]},
+                          "spans": [(s.start, s.end, s.label, s.native_label) for s in doc.spans]},
                          ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
 

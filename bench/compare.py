@@ -14,9 +14,8 @@ from typing import Any
 import numpy as np
 
 from bench.cli.errors import fail
-from bench.data.schema import SENTIMENT_CLASSES
 from bench.errors import ConfigError
-from bench.evaluation import EvalTable, headline_names
+from bench.evaluation import EvalTable
 from bench.metrics.bootstrap import paired_bootstrap
 from bench.metrics.significance import mcnemar
 from bench.runs import RunTable, load_run_table
@@ -41,26 +40,29 @@ def align(a: RunTable, b: RunTable) -> tuple[EvalTable, EvalTable]:
     doc_map = {old: new for new, old in enumerate(order)}
     reordered = EvalTable(tb.task, tb.levels, tb.threshold, [tb.doc_ids[i] for i in order], tb.exact[order],
                           tb.overlap[order], tb.density[order], np.array([doc_map[tb.item_doc[i]] for i in items]),
-                          [tb.item_offsets[i] for i in items], [tb.item_gold[i] for i in items], tb.item_scores[items])
+                          [tb.item_offsets[i] for i in items], [tb.item_gold[i] for i in items], tb.item_scores[items],
+                          tb.calibration_bins)
     if [(a.table.doc_ids[d], o) for d, o in zip(a.table.item_doc, a.table.item_offsets)] != \
             [(reordered.doc_ids[d], o) for d, o in zip(reordered.item_doc, reordered.item_offsets)]:
         raise ConfigError("runs scored different sentence items; they cannot be paired")
     return a.table, reordered
 
 
-def decisions(table: EvalTable) -> np.ndarray:
-    if table.task.kind == "sentiment":
-        return np.array([SENTIMENT_CLASSES[i] for i in np.asarray(table.item_scores).argmax(axis=1)])
-    return (np.asarray(table.item_scores) >= table.threshold).astype(int)
+def _better(difference: float, higher_is_better: bool) -> str:
+    """Which run the difference favours, by the metric's direction (lower ECE or Brier is better)."""
+    if difference == 0 or difference != difference:
+        return "tie"
+    return "A" if (difference > 0) == higher_is_better else "B"
 
 
 def compare_tables(a: EvalTable, b: EvalTable, metrics: list[str], *, n_resamples: int, seed: int
                    ) -> dict[str, Any]:
-    results = [{**asdict(r), "relative": r.relative}
+    results = [{**asdict(r), "relative": r.relative,
+                "better": _better(r.difference, a.task.higher_is_better(r.metric))}
                for r in paired_bootstrap(a.metrics, b.metrics, metrics, len(a.doc_ids), n_resamples=n_resamples,
                                          seed=seed)]
     gold = np.array(a.item_gold, dtype=object)
-    test = mcnemar(gold, decisions(a).astype(object), decisions(b).astype(object))
+    test = mcnemar(gold, a.decisions().astype(object), b.decisions().astype(object))
     return {"paired_bootstrap": results,
             "mcnemar": {"a_only_correct": test.a_only, "b_only_correct": test.b_only, "p_value": test.p_value,
                         "odds_ratio": test.odds_ratio, "items": len(gold)}}
@@ -86,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
         client = open_store(args.tracking_uri, args.timeout)
         run_a, run_b = load_run_table(client, args.run_a), load_run_table(client, args.run_b)
         a, b = align(run_a, run_b)
-        metrics = args.metric or [m for m in headline_names(a.task, a.levels) if m in a.metrics() and m in b.metrics()]
+        metrics = args.metric or [m for m in a.task.headline_names(a.levels) if m in a.metrics() and m in b.metrics()]
         result = compare_tables(a, b, metrics, n_resamples=args.resamples, seed=args.seed)
     except Exception as exc:
         fail(exc, args.verbose, hint=VERBOSE_HINT)
@@ -96,13 +98,14 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(result, indent=2, default=float))
         return
     print(f"A = {run_a.model} ({id_a}), B = {run_b.model} ({id_b}), {len(a.doc_ids)} documents\n")
-    print("| metric | A | B | A − B | 95% CI | relative | p (paired bootstrap) |")
-    print("|---|---:|---:|---:|---|---:|---:|")
+    print("| metric | A | B | A − B | 95% CI | relative | p (paired bootstrap) | better |")
+    print("|---|---:|---:|---:|---|---:|---:|---|")
     for r in result["paired_bootstrap"]:
         print(f"| {r['metric']} | {r['a']:.4f} | {r['b']:.4f} | {r['difference']:+.4f} | "
-              f"[{r['ci_low']:+.4f}, {r['ci_high']:+.4f}] | {r['relative']:+.1%} | {r['p_value']:.4f} |")
+              f"[{r['ci_low']:+.4f}, {r['ci_high']:+.4f}] | {r['relative']:+.1%} | {r['p_value']:.4f} | "
+              f"{r['better']} |")
     m = result["mcnemar"]
-    print(f"\nMcNemar (exact) on {m['items']} sentence decisions: A right/B wrong {m['a_only_correct']}, "
+    print(f"\nMcNemar (exact) on {m['items']} {a.task.item_level} decisions: A right/B wrong {m['a_only_correct']}, "
           f"B right/A wrong {m['b_only_correct']}, odds ratio {m['odds_ratio']:.3f}, p = {m['p_value']:.4g}")
 
 

@@ -8,20 +8,16 @@ identical in definition to the headline metrics.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from bench.data.schema import SENTIMENT_CLASSES, Document
+from bench.data.schema import Document
 from bench.metrics.documents import document_metrics
-from bench.metrics.sentences import binary_metrics, sentiment_metrics
 from bench.metrics.spans import exact_counts, exact_from_counts, overlap_from_sums, overlap_sums
-from bench.scorers.base import DocumentPrediction, sentiment_units
+from bench.predictions import DocumentPrediction
 from bench.tasks import Task
-
-_WORD = re.compile(r"\w+")
 
 
 @dataclass
@@ -38,7 +34,8 @@ class EvalTable:
     item_doc: np.ndarray  # (items,) index of each item's document
     item_offsets: list[tuple[int, int]]
     item_gold: list[Any]
-    item_scores: np.ndarray  # (items,) P(positive) or (items, 3) sentiment probabilities
+    item_scores: np.ndarray  # (items,) P(positive) or (items, classes) probabilities
+    calibration_bins: int = 10
     _doc_items: list[np.ndarray] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
@@ -49,17 +46,16 @@ class EvalTable:
     # ----------------------------------------------------------------- building
     @classmethod
     def from_records(cls, task: Task, records: Sequence[dict[str, Any]], levels: Sequence[str],
-                     threshold: float) -> "EvalTable":
+                     threshold: float, calibration_bins: int = 10) -> "EvalTable":
         """From ``predictions.jsonl`` records (what a run logs), so runs can be compared later."""
         exact, overlap, density, item_doc, offsets, gold, scores = [], [], [], [], [], [], []
-        category = task.category or ""
         for i, rec in enumerate(records):
-            pred = [(s["start"], s["end"]) for s in rec["spans"] if s["label"].partition("/")[0] == category]
+            pred = [(s["start"], s["end"]) for s in rec.get("scored_spans", [])]
             gold_spans = [(s["start"], s["end"]) for s in rec.get("gold_spans", [])]
             exact.append(exact_counts(pred, gold_spans))
             overlap.append(overlap_sums(pred, gold_spans))
-            words = max(1, int(rec.get("n_words", 0)))
-            density.append((100.0 * len(gold_spans) / words, 100.0 * len(pred) / words))
+            n_words = max(1, int(rec.get("n_words", 0)))
+            density.append((100.0 * len(gold_spans) / n_words, 100.0 * len(pred) / n_words))
             for item in rec["items"]:
                 item_doc.append(i)
                 offsets.append((item["start"], item["end"]))
@@ -68,7 +64,7 @@ class EvalTable:
         return cls(task, list(levels), threshold, [r["doc_id"] for r in records],
                    np.array(exact, dtype=float).reshape(-1, 3), np.array(overlap, dtype=float).reshape(-1, 4),
                    np.array(density, dtype=float).reshape(-1, 2), np.array(item_doc, dtype=int),
-                   offsets, gold, np.array(scores, dtype=float))
+                   offsets, gold, np.array(scores, dtype=float), calibration_bins)
 
     # ----------------------------------------------------------------- metrics
     def items_of(self, doc_indices: Iterable[int]) -> np.ndarray:
@@ -79,28 +75,31 @@ class EvalTable:
         """Metrics named ``<level>.<metric>`` over the given documents (with repeats), default all."""
         idx = np.arange(len(self.doc_ids)) if doc_indices is None else np.asarray(doc_indices, dtype=int)
         out: dict[str, float] = {}
-        if "span" in self.levels and self.task.category:
+        if "span" in self.levels:
             out.update({f"span.exact.{k}": v for k, v in exact_from_counts(self.exact[idx]).items()})
             out.update({f"span.overlap.{k}": v for k, v in overlap_from_sums(self.overlap[idx]).items()})
         items = self.items_of(idx)
-        if "sentence" in self.levels and len(items):
-            gold = [self.item_gold[i] for i in items]
-            if self.task.kind == "sentiment":
-                result = sentiment_metrics(gold, self.item_scores[items])
-            else:
-                result = binary_metrics(gold, self.item_scores[items], self.threshold)
-            out.update({f"sentence.{k}": v for k, v in result.items()})
-        if "document" in self.levels and self.task.category:
+        level = self.task.item_level
+        if level in self.levels and len(items):
+            gold, scores = [self.item_gold[i] for i in items], self.item_scores[items]
+            out.update({f"{level}.{k}": v for k, v in self.task.item_metrics(gold, scores, self.threshold).items()})
+            out.update({f"{level}.{k}": v for k, v in self.task.calibration(gold, scores,
+                                                                            self.calibration_bins).items()})
+        if "document" in self.levels:
             out.update({f"document.{k}": v for k, v in
                         document_metrics(self.density[idx, 0], self.density[idx, 1]).items()})
         out["n_documents"] = float(len(idx))
         return out
 
+    def decisions(self) -> np.ndarray:
+        """Every item's decided label (comparable with ``item_gold``)."""
+        return self.task.item_decisions(self.item_scores, self.threshold)
+
     def document_scores(self) -> np.ndarray:
         """A per-document quality score for finding the worst documents (higher is better).
 
-        Span tasks: overlap F1 of the document (NaN without gold or predicted spans);
-        otherwise: accuracy of its sentence decisions.
+        With spans: overlap F1 of the document (NaN without gold or predicted spans); otherwise
+        the accuracy of its item decisions.
         """
         scores = np.full(len(self.doc_ids), math.nan)
         for i in range(len(self.doc_ids)):
@@ -108,38 +107,10 @@ class EvalTable:
                 scores[i] = overlap_from_sums(self.overlap[i : i + 1])["f1"]
             elif len(self._doc_items[i]):
                 items = self._doc_items[i]
-                gold = np.array([self.item_gold[j] for j in items])
-                if self.task.kind == "sentiment":
-                    pred = np.array([SENTIMENT_CLASSES[k] for k in self.item_scores[items].argmax(1)])
-                else:
-                    pred = (self.item_scores[items] >= self.threshold).astype(int)
-                scores[i] = float(np.mean(pred == gold))
+                correct = self.task.item_correct([self.item_gold[j] for j in items], self.item_scores[items],
+                                                 self.threshold)
+                scores[i] = float(np.mean(correct))
         return scores
-
-
-def prediction_records(task: Task, docs: Sequence[Document], preds: Sequence[DocumentPrediction],
-                       spans_are_gold: bool) -> list[dict[str, Any]]:
-    """One JSON-ready record per document: predictions, gold spans and scored sentence items."""
-    records = []
-    for doc, pred in zip(docs, preds, strict=True):
-        items = []
-        if task.kind == "sentiment":
-            for unit, probs in zip(sentiment_units(doc), pred.sentiment, strict=True):
-                if unit.gold is not None:
-                    start, end = unit.target or (unit.start, unit.end)
-                    items.append({"start": start, "end": end, "gold": unit.gold, "score": list(probs)})
-        else:
-            for sentence, score in zip(doc.sentences, pred.sentence_scores, strict=True):
-                gold = task.sentence_gold(doc, sentence, spans_are_gold)
-                if gold is not None:
-                    items.append({"start": sentence.start, "end": sentence.end, "gold": int(gold),
-                                  "score": float(score)})
-        record = pred.to_dict()
-        record["items"] = items
-        record["n_words"] = len(_WORD.findall(doc.text))
-        record["gold_spans"] = [s.to_dict() for s in doc.spans_of(task.category)] if task.category else []
-        records.append(record)
-    return records
 
 
 @dataclass
@@ -150,28 +121,18 @@ class Evaluation:
 
 
 def evaluate(task: Task, docs: Sequence[Document], preds: Sequence[DocumentPrediction], levels: Sequence[str],
-             threshold: float = 0.5, spans_are_gold: bool | None = None) -> Evaluation:
+             threshold: float = 0.5, spans_are_gold: bool | None = None, calibration_bins: int = 10) -> Evaluation:
     """Metrics named ``<level>.<metric>`` (e.g. ``span.overlap.f1``, ``sentence.roc_auc``).
 
     ``spans_are_gold`` says whether the corpus's spans are gold for the task (so sentence gold
     can be derived from them); by default, whether ``span`` is among the levels.
     """
     spans_are_gold = "span" in levels if spans_are_gold is None else spans_are_gold
-    records = prediction_records(task, docs, preds, spans_are_gold)
-    table = EvalTable.from_records(task, records, levels, threshold)
+    records = [task.record(doc, pred, spans_are_gold) for doc, pred in zip(docs, preds, strict=True)]
+    table = EvalTable.from_records(task, records, levels, threshold, calibration_bins)
     return Evaluation(table.metrics(), table, records)
 
 
-HEADLINE = {
-    "binary": ("span.overlap.f1", "span.exact.f1", "sentence.f1", "sentence.macro_f1", "sentence.roc_auc"),
-    "sentiment": ("sentence.macro_f1", "sentence.accuracy", "sentence.spearman"),
-}
-
-
-def headline_names(task: Task, levels: Sequence[str]) -> list[str]:
-    return [k for k in HEADLINE[task.kind] if k.split(".")[0] in levels]
-
-
 def headline(task: Task, metrics: dict[str, float]) -> dict[str, float]:
-    """The metrics shown in the console summary, in a fixed order."""
-    return {k: metrics[k] for k in HEADLINE[task.kind] if k in metrics and not math.isnan(metrics[k])}
+    """The metrics shown in the console summary, in the task's order."""
+    return {k: metrics[k] for k in task.headline if k in metrics and not math.isnan(metrics[k])}

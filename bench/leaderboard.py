@@ -31,7 +31,6 @@ from bench.report.console import console
 from bench.runs import RunTable, load_run_table
 from bench.tracking.store import DEFAULT_TIMEOUT_S, open_store
 
-DEFAULT_METRIC = {"sentiment": "sentence.macro_f1", "binary": "sentence.f1"}
 
 
 def collect_runs(client: MlflowClient, experiment_name: str) -> list[RunTable]:
@@ -67,7 +66,8 @@ def rank(tables: list[RunTable], metric: str, *, alpha: float, n_resamples: int,
                      "table": t})
     if not rows:
         raise ConfigError(f"no run has metric {metric!r}")
-    rows.sort(key=lambda r: -r["value"])
+    direction = -1.0 if tables[0].table.task.higher_is_better(metric) else 1.0
+    rows.sort(key=lambda r: direction * r["value"])
     group = 0
     for i, row in enumerate(rows):
         if "group" in row:
@@ -104,7 +104,8 @@ def to_html(rows: list[dict[str, Any]], metric: str, title: str, notes: dict[str
     return env.get_template("leaderboard.html.j2").render(rows=rows, metric=metric, title=title, notes=notes)
 
 
-SUMMARY_COLUMNS = ("span.overlap.f1", "sentence.f1", "sentence.macro_f1", "sentence.roc_auc", "sentence.accuracy")
+SUMMARY_COLUMNS = ("span.overlap.f1", "sentence.f1", "sentence.macro_f1", "sentence.roc_auc", "sentence.accuracy",
+                   "span_label.micro_f1", "span_label.macro_f1")
 
 
 def results_table(client: MlflowClient) -> str:
@@ -142,7 +143,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--task")
     parser.add_argument("--all", action="store_true",
                         help="print one Markdown table of every corpus and task (latest run per model) and exit")
-    parser.add_argument("--metric", default=None, help="default: sentence.f1 (binary tasks), sentence.macro_f1")
+    parser.add_argument("--metric", default=None, help="default: the task's primary metric (sentence.f1 for span detection, sentence.macro_f1 "
+                             "for unit classification, span_label.micro_f1 for span labelling); metrics where lower "
+                             "is better (ECE, Brier, density error) rank ascending")
     parser.add_argument("--tracking-uri", default=None,
                         help="MLflow store or server (default: MLFLOW_TRACKING_URI, else ./mlflow.db, else the "
                              "project's mlflow.db; never creates one)")
@@ -164,7 +167,7 @@ def main(argv: list[str] | None = None) -> None:
             print(results_table(client))
             return
         tables = collect_runs(client, experiment)
-        metric = args.metric or DEFAULT_METRIC[tables[0].table.task.kind]
+        metric = args.metric or tables[0].table.task.primary_metric()
         rows = rank(tables, metric, alpha=args.alpha, n_resamples=args.resamples, seed=args.seed)
     except Exception as exc:
         fail(exc, args.verbose, hint=VERBOSE_HINT)

@@ -14,7 +14,7 @@ from mlflow.tracking import MlflowClient
 
 from bench.errors import ConfigError
 from bench.evaluation import EvalTable
-from bench.tasks import Task
+from bench.tasks import Task, build_task
 
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
@@ -36,12 +36,21 @@ class RunTable:
                 len(self.table.doc_ids))
 
 
+#: the run parameter holding the task's own description (``Task.config()`` as JSON)
+TASK_SPEC_PARAM = "task.spec"
+
+
 def task_of(run: Run) -> Task:
-    params = run.data.params
-    category = params.get("task.category")
-    return Task(name=params["task.name"], kind=params["task.kind"],  # type: ignore[arg-type]
-                category=None if category in (None, "None") else category,
-                levels=tuple(run.data.tags.get("levels", "sentence").split(",")))
+    """The task a run was scored with, rebuilt from its ``task.spec`` parameter."""
+    try:
+        return build_task(json.loads(run.data.params[TASK_SPEC_PARAM]))
+    except (KeyError, ValueError) as exc:
+        raise ConfigError(f"MLflow run {run.info.run_id} is not a newsbias-bench model run "
+                          f"(no readable {TASK_SPEC_PARAM} parameter: {exc})") from None
+
+
+def levels_of(run: Run) -> list[str]:
+    return run.data.tags.get("levels", "sentence").split(",")
 
 
 def resolve_run_id(client: MlflowClient, run_id: str) -> str:
@@ -75,8 +84,6 @@ def load_run_table(client: MlflowClient, run_id: str) -> RunTable:
         raise ConfigError(f"no MLflow run {run_id} at {client.tracking_uri}") from None
     if run.info.status != "FINISHED":
         raise ConfigError(f"MLflow run {run_id} is {run.info.status}, not FINISHED")
-    if "task.name" not in run.data.params or "task.kind" not in run.data.params:
-        raise ConfigError(f"MLflow run {run_id} is not a newsbias-bench model run (no task.name/task.kind params)")
     task = task_of(run)
     with tempfile.TemporaryDirectory() as tmp:
         try:
@@ -85,4 +92,5 @@ def load_run_table(client: MlflowClient, run_id: str) -> RunTable:
             raise ConfigError(f"MLflow run {run_id} has no readable predictions.jsonl artifact") from None
         records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     threshold = float(run.data.metrics.get("threshold", 0.5))
-    return RunTable(run, EvalTable.from_records(task, records, list(task.levels), threshold))
+    bins = int(run.data.params.get("evaluation.calibration_bins", 10))
+    return RunTable(run, EvalTable.from_records(task, records, levels_of(run), threshold, bins))

@@ -14,7 +14,7 @@ from omegaconf import OmegaConf
 from bench.config import available, config_dir, corpus_config
 from bench.data.corpus import Corpus
 from bench.data.load import load_corpus
-from bench.tasks import Task
+from bench.tasks import load_task
 
 
 def corpus_statistics(corpus: Corpus, tasks: dict[str, list[str]]) -> dict[str, Any]:
@@ -22,18 +22,9 @@ def corpus_statistics(corpus: Corpus, tasks: dict[str, list[str]]) -> dict[str, 
     spans = Counter(s.label for d in corpus.documents for s in d.spans)
     native = Counter(s.native_label for d in corpus.documents for s in d.spans if s.native_label)
     balance: dict[str, dict[str, int]] = {}
-    for task_name, levels in tasks.items():
-        task = Task.from_config(OmegaConf.load(config_dir() / "task" / f"{task_name}.yaml"))
-        counts: Counter[str] = Counter()
-        for doc in corpus.documents:
-            if task.kind == "sentiment":
-                counts.update(s.sub_label for s in doc.spans_of("sentiment_target"))
-                counts.update(str(s.labels["sentiment"]) for s in doc.sentences if "sentiment" in s.labels)
-            else:
-                for sentence in doc.sentences:
-                    gold = task.sentence_gold(doc, sentence, "span" in levels)
-                    counts["unlabelled" if gold is None else ("positive" if gold else "negative")] += 1
-        balance[task_name] = dict(sorted(counts.items()))
+    for task_name in tasks:
+        task = load_task(task_name)
+        balance[task_name] = task.class_balance(corpus.documents)
     return {
         "corpus": corpus.name,
         "documents": len(corpus.documents),

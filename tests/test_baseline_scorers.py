@@ -10,11 +10,11 @@ from bench.data.sentences import split_sentences
 from bench.scorers.lexicon import LoadedLanguageLexiconScorer
 from bench.scorers.patterns import UnverifiedSourceScorer
 from bench.scorers.vader import VaderScorer, compound_to_probabilities
-from bench.tasks import Task
+from bench.tasks import load_task
 
-LOADED = Task("loaded_language", "binary", "loaded_language", ("span", "sentence", "document"))
-UNVERIFIED = Task("unverified_sources", "binary", "unverified_source", ("span", "sentence", "document"))
-SENTIMENT = Task("sentiment", "sentiment", None, ("sentence",))
+LOADED = load_task("loaded_language")
+UNVERIFIED = load_task("unverified_sources")
+SENTIMENT = load_task("sentiment")
 
 
 def _doc(text: str) -> Document:
@@ -70,4 +70,4 @@ def test_vader_probabilities_follow_its_rule() -> None:
         expected = 2 if compound >= 0.05 else 0 if compound <= -0.05 else 1
         assert max(range(3), key=probs.__getitem__) == expected
     pred = VaderScorer().predict_document(_doc("This is a wonderful, happy day. This is horrible and sad."), SENTIMENT)
-    assert pred.sentiment[0][2] > 0.5 and pred.sentiment[1][0] > 0.5
+    assert pred.unit_probs[0][2] > 0.5 and pred.unit_probs[1][0] > 0.5

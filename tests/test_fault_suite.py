@@ -25,9 +25,9 @@ from mlflow.tracking import MlflowClient
 from bench.__main__ import main
 from bench.data.corpus import Corpus
 from bench.scorers.sklearn_models import CRFSpanTagger, SklearnSentenceClassifier
-from bench.tasks import Task
+from bench.tasks import load_task
 
-LOADED = Task("loaded_language", "binary", "loaded_language", ("span", "sentence", "document"))
+LOADED = load_task("loaded_language")
 TEXT = "The dictator left the capital. Sources say he is ill."
 
 

@@ -100,8 +100,9 @@ BAD = [
     # names
     (["eval_split=nope"], "eval_split", "nope"),
     (["corpus=babe", "eval_split=dev"], "eval_split", "dev"),
-    (["train_corpus=nope"], "train_corpus", "nope"),
-    (["train_corpus=conll2010"], "train_corpus", "conll2010"),
+    (["train_corpus=babe"], "train_corpus", "corpus@train_corpus=babe"),
+    (["corpus@train_corpus=conll2010"], "train_corpus", "conll2010"),
+    (["corpus@train_corpus=babe", "model=tfidf_logreg", "train_split=dev"], "train_split", "dev"),
     (["no_such_key=1"], "no_such_key", "1"),
     # model group
     (["model=minilm", "model.epochs=0"], "model.epochs", "0"),
@@ -124,7 +125,8 @@ BAD = [
     (["model=hf_pipeline", "model.model=x", "model.label_map={a: positive}", "model.pipeline_type=ner"],
      "model.pipeline_type", "ner"),
     # task group
-    (["task.kind=ternary"], "task.kind", "ternary"),
+    (["task._target_=bench.tasks.Nope"], "task._target_", "bench.tasks.Nope"),
+    (["task=opinion", "task.classes=[]"], "task.classes", "[]"),
     (["task.levels=[span,paragraph]"], "task.levels", "paragraph"),
     (["task.category=null"], "task.category", "null"),
 ]
@@ -185,7 +187,8 @@ GOOD = [
     ["evaluation.min_slice_documents=1"], ["report.worst_documents=0"], ["eval_split=all"],
     ["corpus=babe", "eval_split=validation"], ["corpus=newsmtsc", "task=sentiment", "eval_split=devtest_mt"],
     ["corpus=babe", "evaluation.slices=[outlet]"], ["corpus=babe", "evaluation.slices=[]"],
-    ["train_corpus=babe"], ["progress=false", "verbose=true", "cache.enabled=false"],
+    ["corpus@train_corpus=babe"], ["corpus@train_corpus=babe", "train_split=all"], ["train_split=all"],
+    ["task=opinion", "corpus=mbic"], ["task=propaganda_techniques", "corpus=ptc"], ["progress=false", "verbose=true", "cache.enabled=false"],
     ["model=minilm", "model.epochs=1", "model.device=cuda:0", "model.max_steps_per_epoch=null"],
     ["model=tfidf_logreg", "model.C=0.5"],
     ["model=hf_pipeline", "model.model=some/model", "model.label_map={a: positive}"],

@@ -18,12 +18,13 @@ from omegaconf import OmegaConf
 from bench.cache import PredictionCache
 from bench.data.corpus import Corpus
 from bench.errors import BenchError, CacheWarning, ConfigError, DataError
-from bench.experiment import Experiment, build_scorer
+from bench.job.steps import build_scorer
+from bench.job.training import load_cached_model
 from bench.scorers.hf_models import TransformerSentenceClassifier, TransformerTokenTagger
 from bench.scorers.sklearn_models import CRFSpanTagger, SklearnSentenceClassifier
-from bench.tasks import Task
+from bench.tasks import load_task
 
-LOADED = Task("loaded_language", "binary", "loaded_language", ("span", "sentence", "document"))
+LOADED = load_task("loaded_language")
 
 
 @pytest.fixture(scope="module")
@@ -299,11 +300,11 @@ def test_malicious_model_is_refused_through_an_mlflow_artifact(saved_models, tmp
 def test_corrupt_model_cache_entry_is_evicted_with_a_warning(saved_models, tmp_path: Path, damage: str) -> None:
     folder = _copy(saved_models["logreg"], tmp_path)
     (folder / "bench_training.json").write_text(json.dumps({"metrics": {"train.seconds": 1.0}, "history": []}))
-    assert Experiment._load_cached_model(SklearnSentenceClassifier(), folder) is not None
+    assert load_cached_model(SklearnSentenceClassifier(), folder) is not None
     BROKEN_SKLEARN[damage][0](folder)
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
-        assert Experiment._load_cached_model(SklearnSentenceClassifier(), folder) is None
+        assert load_cached_model(SklearnSentenceClassifier(), folder) is None
     assert not folder.exists()
     assert [w for w in seen if issubclass(w.category, CacheWarning) and "rebuilt" in str(w.message)]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bench.config import corpora_dir
 from bench.data.corpus import Corpus
 from bench.tracking.provenance import project_root
 
@@ -67,7 +68,7 @@ def test_fingerprint_and_dataset(reference: Corpus) -> None:
 
 
 def test_guideline_exists_and_covers_categories() -> None:
-    guideline = (project_root() / "corpora" / "ANNOTATION_GUIDELINE.md").read_text(encoding="utf-8")
+    guideline = (corpora_dir() / "ANNOTATION_GUIDELINE.md").read_text(encoding="utf-8")
     for needle in ("name_calling", "anonymous_source", "unverifiable_channel", "hedge", "named, checkable source"):
         assert needle in guideline
-    assert Path(project_root() / "corpora" / "reference" / "documents.jsonl").is_file()
+    assert Path(corpora_dir() / "reference" / "documents.jsonl").is_file()

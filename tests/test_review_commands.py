@@ -13,11 +13,11 @@ from bench.compare import main as compare_main
 from bench.evaluation import evaluate
 from bench.leaderboard import main as leaderboard_main
 from bench.scorers.lexicon import LoadedLanguageLexiconScorer
-from bench.tasks import Task
+from bench.tasks import load_task
 from cli_helpers import run_bench, tracking_uri
 
 pytestmark = pytest.mark.shared_data
-LOADED = Task("loaded_language", "binary", "loaded_language", ("span", "sentence", "document"))
+LOADED = load_task("loaded_language")
 
 
 def test_slices_agree_with_subset_metrics(corpus_loader) -> None:

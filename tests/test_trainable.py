@@ -16,11 +16,11 @@ from bench.scorers.examples import bio_tags, spans_from_bio, tokenize
 from bench.scorers.hf_common import resolve_model_path
 from bench.scorers.hf_models import HFPipelineScorer, TransformerSentenceClassifier, TransformerTokenTagger
 from bench.scorers.sklearn_models import CRFSpanTagger, SklearnSentenceClassifier
-from bench.tasks import Task
+from bench.tasks import load_task
 from cli_helpers import run_bench, tracking_uri
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-LOADED = Task("loaded_language", "binary", "loaded_language", ("span", "sentence", "document"))
+LOADED = load_task("loaded_language")
 TINY = {"epochs": 1, "max_steps_per_epoch": 6, "train_batch_size": 8, "batch_size": 16, "max_length": 64,
         "device": "cpu"}
 
@@ -175,7 +175,7 @@ def test_rerun_hits_model_and_prediction_cache(shared_data, tmp_path: Path) -> N
 @pytest.mark.shared_data
 @pytest.mark.slow
 def test_train_on_one_corpus_evaluate_on_another(shared_data, tmp_path: Path) -> None:
-    result = run_bench(tmp_path, "train_corpus=babe", "corpus=reference", "model=tfidf_logreg", "subset.train=400")
+    result = run_bench(tmp_path, "corpus@train_corpus=babe", "corpus=reference", "model=tfidf_logreg", "subset.train=400")
     assert result.returncode == 0, result.stderr[-2000:]
     client = MlflowClient(tracking_uri(tmp_path))
     run = client.search_runs([e.experiment_id for e in client.search_experiments()])[0]

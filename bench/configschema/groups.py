@@ -82,14 +82,14 @@ MODEL_RULES: dict[str, Allowed] = {
     "neutral_band": number(ge=0, lt=1),
 }
 
-_LEVEL = one_of(["span", "sentence", "document"])
+_LEVEL = one_of(["span", "sentence", "document", "span_label"])
 
 TASK_RULES: dict[str, Allowed] = {
+    "_target_": text(),
     "name": text(),
-    "kind": one_of(["binary", "sentiment"]),
-    "category": optional(text()),
+    "description": text(),
     "levels": Allowed(lambda v: list_of(_LEVEL, min_items=1)(v) and len(set(v)) == len(v),
-                      "a non-empty list of span, sentence, document (each once)"),
+                      "a non-empty list of span, sentence, document, span_label (each once)"),
 }
 
 
@@ -99,9 +99,8 @@ def validate_model(cfg: DictConfig) -> None:
 
 
 def validate_task(cfg: DictConfig) -> None:
-    """``task.*``: name, kind, levels, and a span category for binary tasks with span level."""
-    check(cfg, TASK_RULES, prefix="task", required=("name", "kind", "levels"))
-    task = cfg.task
-    if task.kind == "binary" and "span" in task.levels and not task.get("category"):
-        raise ConfigError("task.category=null: must be a span category (e.g. loaded_language) for a binary task "
-                          "scored at span level")
+    """``task.*``: a task class (``_target_``), a name and levels; the task type checks its own parameters."""
+    from bench.tasks import build_task
+
+    check(cfg, TASK_RULES, prefix="task", required=("_target_", "name", "levels"))
+    build_task(cfg.task)

@@ -18,7 +18,7 @@ JOB_RULES: dict[str, Allowed] = {
     "seed": integer(0, SEED_MAX),
     "verbose": boolean(),
     "progress": boolean(),
-    "train_corpus": optional(text()),
+    "train_split": optional(text()),
     "eval_split": optional(text()),
     "subset.train": optional(integer(1)),
     "subset.validation": optional(integer(1)),
@@ -30,7 +30,6 @@ JOB_RULES: dict[str, Allowed] = {
     "evaluation.slices": list_of(text(), words="a list of metadata key names"),
     "evaluation.span_label_slices": boolean(),
     "evaluation.min_slice_documents": integer(1),
-    "report.reference_corpus": text(),
     "report.worst_documents": integer(0),
     "cache.enabled": boolean(),
     "cache.dir": text(),
@@ -72,24 +71,26 @@ def _unknown_keys(cfg: DictConfig) -> None:
 
 
 def _corpus_names(cfg: DictConfig) -> None:
-    """``train_corpus`` and ``report.reference_corpus`` name corpus configs; the training corpus
-    has gold labels for the task."""
-    from bench.config import available, corpus_config  # not at the top: bench.config imports this package
+    """The training corpus has gold labels for the task, and the split a model learns from exists."""
+    from bench.configschema.corpus_rules import declared_splits
 
-    names = available("corpus")
-    for key in ("train_corpus", "report.reference_corpus"):
-        value = OmegaConf.select(cfg, key)
-        if value is not None and value not in names:
-            raise ConfigError(f"{key}={show(value)}: must be {'null or ' if key == 'train_corpus' else ''}"
-                              f"a corpus config name: {', '.join(names)}")
-    train = cfg.get("train_corpus")
+    for key in ("train_corpus", "reference"):
+        value = cfg.get(key)
+        if value is not None and not isinstance(value, DictConfig):
+            raise ConfigError(f"{key}={show(value)}: select it as a corpus config group: corpus@{key}={value} "
+                              f"(its settings are then {key}.root=..., {key}.files.NAME=...)")
     task = OmegaConf.select(cfg, "task.name")
-    if train and task:
-        tasks = corpus_config(str(train), cfg.get("paths")).get("tasks") or {}
-        if task not in tasks:
-            able = [n for n in names if task in (corpus_config(n, cfg.get("paths")).get("tasks") or {})]
-            raise ConfigError(f"train_corpus={train}: corpus {train!r} has no gold labels for task {task!r}; "
-                              f"corpora that have: {', '.join(able)}")
+    train = cfg.get("train_corpus") or cfg.get("corpus")
+    if train is None or task is None:
+        return
+    if cfg.get("train_corpus") is not None and task not in (train.get("tasks") or {}):
+        raise ConfigError(f"train_corpus={train.get('name')}: corpus {train.get('name')!r} has no gold labels for "
+                          f"task {task!r}; its tasks: {', '.join(train.get('tasks') or {}) or 'none'}")
+    split = cfg.get("train_split")
+    known = declared_splits(train)
+    if split is not None and split not in known:
+        raise ConfigError(f"train_split={split}: must be null or a split of corpus {train.get('name')!r}: "
+                          f"{', '.join(known)}")
 
 
 def validate_top_level(cfg: DictConfig) -> None:

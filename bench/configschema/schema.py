@@ -47,9 +47,8 @@ class EvaluationConfig:
 
 @dataclass
 class ReportConfig:
-    """HTML reports: the reference corpus and how many worst documents to render."""
+    """HTML reports: how many worst-scored documents to render."""
 
-    reference_corpus: str = "reference"
     worst_documents: int = 3
 
 
@@ -70,10 +69,15 @@ class JobConfig:
     task: Any = MISSING
     model: Any = MISSING
     tracking: Any = MISSING
+    #: the corpus a trainable model learns from (the ``corpus@train_corpus`` group; None: ``corpus``)
+    train_corpus: Any = None
+    #: the reference article every model is shown against (the ``corpus@reference`` group; None: none)
+    reference: Any = None
     seed: int = 13
     verbose: bool = False
     progress: bool = True
-    train_corpus: Optional[str] = None
+    #: the training corpus's split a model learns from, or ``all`` (None: train where it has one, else all)
+    train_split: Optional[str] = None
     eval_split: Optional[str] = None
     subset: SubsetConfig = field(default_factory=SubsetConfig)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)

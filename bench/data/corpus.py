@@ -1,4 +1,4 @@
-"""A corpus: validated documents, their splits, a content fingerprint and an Arrow view."""
+"""A corpus: validated documents, their splits, a content fingerprint and an Arrow (``datasets``) view."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable
 
-import datasets
-import pyarrow as pa
-
+from bench.data.arrow import documents_to_dataset
 from bench.data.schema import Document, validate_document
 from bench.errors import ConfigError
+
+if TYPE_CHECKING:
+    import datasets
 
 
 def fingerprint_documents(documents: Iterable[Document]) -> str:
@@ -34,6 +35,8 @@ class Corpus:
     skipped: Counter[str] = field(default_factory=Counter)
     notes: dict[str, Any] = field(default_factory=dict)
     source: str = ""
+    #: true when the documents were read from the corpus cache rather than parsed
+    from_cache: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
         self._by_id = {}
@@ -63,9 +66,7 @@ class Corpus:
             )
         return [self._by_id[i] for i in self.splits[name]]
 
-    def to_dataset(self, documents: Sequence[Document] | None = None) -> datasets.Dataset:
-        """The documents as a :class:`datasets.Dataset` carrying the corpus fingerprint."""
-        docs = self.documents if documents is None else documents
-        table = pa.Table.from_pylist([d.to_record() for d in docs])
-        fp = self.fingerprint if documents is None else fingerprint_documents(docs)
-        return datasets.Dataset(table, fingerprint=fp)
+    def to_dataset(self) -> datasets.Dataset:
+        """Every document, in order, as a :class:`datasets.Dataset` whose fingerprint is the corpus's
+        (the layout is :mod:`bench.data.arrow`'s; the corpus cache saves it)."""
+        return documents_to_dataset(self.documents, fingerprint=self.fingerprint)

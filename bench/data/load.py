@@ -1,22 +1,26 @@
-"""Load a corpus from its config: run its loader, validate, and attach splits."""
+"""Load a corpus from its config: run its loader, validate, and attach splits (or read it from the cache)."""
 
 from __future__ import annotations
 
 import warnings
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from omegaconf import DictConfig, OmegaConf
 
 import bench.data.loaders  # noqa: F401  (registers loaders)
 from bench.data.corpus import Corpus
+from bench.data.corpus_cache import cached_corpus
+from bench.data.corpus_key import corpus_cache_key
 from bench.data.loaders._common import check_document_size
-from bench.data.registry import DEFAULT_MAX_DOCUMENT_CHARS, LOADERS, Reading
+from bench.data.registry import LOADERS, Reading
 from bench.data.schema import SENTIMENT_CLASSES, Document, validate_document
 from bench.data.splits import grouped_split
 from bench.errors import ConfigError, DataError
-from bench.tasks import Task
+
+if TYPE_CHECKING:  # only for annotations: bench.tasks sits above bench.data
+    from bench.tasks import Task
 
 
 def _stratify_label(doc: Document, task_name: str | None, category: str | None) -> int:
@@ -74,13 +78,6 @@ def check_reference_root(corpus: DictConfig, reference_name: str = "reference",
                           f"corpus=jsonl corpus.name=NAME corpus.root={corpus.get('root')}")
 
 
-def _reading(c: DictConfig) -> Reading:
-    """``corpus.encoding`` and ``corpus.max_document_chars`` (defaults: UTF-8, 2,000,000)."""
-    encoding = c.get("encoding") or "utf-8"
-    limit = c.get("max_document_chars", DEFAULT_MAX_DOCUMENT_CHARS)
-    return Reading(encoding=str(encoding), max_document_chars=limit)
-
-
 def _source(root: Path, files: dict[str, str]) -> str:
     """What an error about the whole corpus names: its one file, else its folder."""
     return str(root / next(iter(files.values()))) if len(files) == 1 else str(root)
@@ -101,13 +98,19 @@ def _nothing_loaded(name: str, source: str, skipped: Counter[str]) -> DataError:
     return DataError(f"corpus {name!r} has no documents (empty file, header only, or no text)", path=source)
 
 
-def load_corpus(cfg: DictConfig | dict[str, Any], *, strict: bool | None = None) -> Corpus:
+def load_corpus(cfg: DictConfig | dict[str, Any], *, strict: bool | None = None,
+                cache_dir: Path | None = None) -> Corpus:
     """Load the corpus described by a ``conf/corpus/*.yaml`` config.
 
     Settings besides the loader's ``files`` and ``options``: ``strict`` (default true: the first
     malformed row stops loading; false skips and counts it), ``encoding`` of the text files (default
     utf-8) and ``max_document_chars`` (default 2,000,000; null for no limit). A corpus with no
     documents left is an error in either mode.
+
+    With ``cache_dir`` (the cache root), the parsed corpus is kept as an Arrow ``DatasetDict`` under
+    ``cache_dir/corpora/<key>`` and later loads with the same key read it instead of parsing; the key
+    covers the settings, strictness, the raw files' bytes and the parsing code
+    (:mod:`bench.data.corpus_key`, :mod:`bench.data.corpus_cache`).
     """
     c = check_corpus_config(cfg)
     root = Path(str(c.root))
@@ -117,7 +120,15 @@ def load_corpus(cfg: DictConfig | dict[str, Any], *, strict: bool | None = None)
             path=str(root),
         )
     is_strict = bool(c.get("strict", True)) if strict is None else strict
-    reading = _reading(c)
+    reading = Reading.of(c)
+    if cache_dir is None:
+        return _parse_corpus(c, root, is_strict, reading)
+    key = corpus_cache_key(c, strict=is_strict)
+    return cached_corpus(Path(cache_dir), key, lambda: _parse_corpus(c, root, is_strict, reading))
+
+
+def _parse_corpus(c: DictConfig, root: Path, is_strict: bool, reading: Reading) -> Corpus:
+    """Run the corpus's loader, check every document, and attach the splits."""
     files = {k: str(v) for k, v in (c.get("files") or {}).items()}
     options = OmegaConf.to_container(c.options, resolve=True) if c.get("options") else {}
     loader = LOADERS[str(c.loader)]

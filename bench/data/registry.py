@@ -31,6 +31,12 @@ class Reading:
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
             raise ConfigError(f"corpus.max_document_chars must be a positive integer or null, got {limit!r}")
 
+    @classmethod
+    def of(cls, corpus: Any) -> Reading:
+        """``corpus.encoding`` and ``corpus.max_document_chars`` of a corpus config (defaults: UTF-8, 2,000,000)."""
+        encoding = str(corpus.get("encoding") or "utf-8")
+        return cls(encoding=encoding, max_document_chars=corpus.get("max_document_chars", DEFAULT_MAX_DOCUMENT_CHARS))
+
 
 @dataclass
 class LoadResult:

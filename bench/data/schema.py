@@ -104,7 +104,8 @@ class Document:
         return self.text[sentence.start : sentence.end]
 
     def to_record(self) -> dict[str, Any]:
-        """A flat, Arrow-friendly record (nested values as JSON-compatible structures)."""
+        """The canonical record the corpus fingerprint hashes (values as strings). Keep it unchanged:
+        fingerprints tag runs and key caches. The exact Arrow form is :mod:`bench.data.arrow`'s."""
         return {
             "id": self.id,
             "text": self.text,

@@ -7,7 +7,6 @@ from typing import Sequence
 
 import numpy as np
 from sklearn.calibration import calibration_curve
-from sklearn.metrics import brier_score_loss
 
 
 def expected_calibration_error(correct: Sequence[float], confidence: Sequence[float], n_bins: int = 10) -> float:
@@ -32,7 +31,7 @@ def expected_calibration_error(correct: Sequence[float], confidence: Sequence[fl
 def binary_calibration(y_true: Sequence[int], scores: Sequence[float], n_bins: int = 10) -> dict[str, float]:
     y, s = np.asarray(y_true, dtype=int), np.clip(np.asarray(scores, dtype=float), 0, 1)
     return {"ece": expected_calibration_error(y, s, n_bins),
-            "brier": float(brier_score_loss(y, s)) if len(y) else math.nan}
+            "brier": float(np.mean((s - y) ** 2)) if len(y) else math.nan}
 
 
 def multiclass_calibration(gold_index: Sequence[int], probabilities: np.ndarray, n_bins: int = 10) -> dict[str, float]:

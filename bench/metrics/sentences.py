@@ -1,8 +1,9 @@
-"""Sentence-level metrics from scikit-learn: binary detection and 3-class sentiment."""
+"""Item-level metrics from scikit-learn: binary detection and multi-class classification."""
 
 from __future__ import annotations
 
 import math
+import re
 from typing import Sequence
 
 import numpy as np
@@ -14,8 +15,6 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
     roc_auc_score,
 )
-
-from bench.data.schema import SENTIMENT_CLASSES
 
 
 def binary_metrics(y_true: Sequence[int], scores: Sequence[float], threshold: float = 0.5) -> dict[str, float]:
@@ -43,24 +42,33 @@ def binary_metrics(y_true: Sequence[int], scores: Sequence[float], threshold: fl
     }
 
 
-def sentiment_metrics(gold: Sequence[str], probabilities: np.ndarray) -> dict[str, float]:
-    """Macro-F1 (NewsMTSC's F1m), accuracy, per-class F1 and Spearman of polarity scores.
+#: characters MLflow does not allow in metric names (PTC labels hold commas)
+_METRIC_UNSAFE = re.compile(r"[^A-Za-z0-9_\-. /]")
 
-    ``probabilities`` has one row per item with columns negative, neutral, positive.
+
+def multiclass_metrics(gold: Sequence[int], probabilities: np.ndarray, class_names: Sequence[str],
+                       ordinal: bool = False) -> dict[str, float]:
+    """Macro- and micro-F1, accuracy and per-class F1 of the argmax decision.
+
+    ``gold`` holds class indices into ``class_names``; ``probabilities`` one row per item. With
+    one label per item, micro-F1 equals accuracy (SemEval-2020 Task 11's technique-classification
+    score). For ordinal classes (negative < neutral < positive) also the Spearman correlation of
+    the expected class index with the gold index.
     """
-    probs = np.asarray(probabilities, dtype=float).reshape(-1, len(SENTIMENT_CLASSES))
-    y = np.array([SENTIMENT_CLASSES.index(g) for g in gold], dtype=int)
+    probs = np.asarray(probabilities, dtype=float).reshape(-1, len(class_names))
+    y = np.asarray(gold, dtype=int)
     pred = probs.argmax(axis=1)
-    labels = list(range(len(SENTIMENT_CLASSES)))
-    per_class = f1_score(y, pred, average=None, labels=labels, zero_division=0)
-    polarity = probs[:, 2] - probs[:, 0]
-    rho = spearmanr(polarity, y - 1).statistic if len(y) > 2 and len(np.unique(y)) > 1 else math.nan
+    labels = list(range(len(class_names)))
     out = {
         "macro_f1": float(f1_score(y, pred, average="macro", labels=labels, zero_division=0)),
+        "micro_f1": float(f1_score(y, pred, average="micro", labels=labels, zero_division=0)),
         "accuracy": float(accuracy_score(y, pred)),
-        "spearman": float(rho),
         "n": float(len(y)),
     }
-    for name, value in zip(SENTIMENT_CLASSES, per_class):
-        out[f"f1_{name}"] = float(value)
+    if ordinal:
+        expected = probs @ np.arange(len(class_names), dtype=float)
+        defined = len(y) > 2 and len(np.unique(y)) > 1 and float(np.ptp(expected)) > 0
+        out["spearman"] = float(spearmanr(expected, y).statistic) if defined else math.nan
+    for name, value in zip(class_names, f1_score(y, pred, average=None, labels=labels, zero_division=0)):
+        out[f"f1_{_METRIC_UNSAFE.sub('_', name)}"] = float(value)
     return out

@@ -3,74 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
 from typing import Any, ClassVar, Sequence
 
 import numpy as np
 
 from bench.data.schema import Document, Span
-from bench.errors import ConfigError
-from bench.tasks import Task
+from bench.predictions import DocumentPrediction
+from bench.tasks import Output, Task
 
-
-@dataclass
-class DocumentPrediction:
-    """A scorer's output for one document.
-
-    ``sentence_scores`` holds P(positive) for each of ``doc.sentences`` (binary tasks);
-    ``sentiment`` holds negative/neutral/positive probabilities for each sentiment unit.
-    """
-
-    doc_id: str
-    spans: list[Span] = field(default_factory=list)
-    sentence_scores: list[float] = field(default_factory=list)
-    sentiment: list[list[float]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "doc_id": self.doc_id,
-            "spans": [s.to_dict() for s in self.spans],
-            "sentence_scores": self.sentence_scores,
-            "sentiment": self.sentiment,
-        }
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> "DocumentPrediction":
-        return cls(
-            doc_id=raw["doc_id"],
-            spans=[
-                Span(s["start"], s["end"], s["label"], s.get("text", ""), s.get("score"), s.get("native_label"),
-                     s.get("attributes", {}))
-                for s in raw["spans"]
-            ],
-            sentence_scores=list(raw["sentence_scores"]),
-            sentiment=[list(r) for r in raw["sentiment"]],
-        )
-
-
-@dataclass(frozen=True)
-class SentimentUnit:
-    """One item to classify for sentiment: a sentence, optionally with a target mention in it."""
-
-    start: int
-    end: int
-    target: tuple[int, int] | None
-    gold: str | None
-
-
-def sentiment_units(doc: Document) -> list[SentimentUnit]:
-    """Targets of ``sentiment_target`` spans (with their sentence) if any, else sentences."""
-    targets = doc.spans_of("sentiment_target")
-    if targets:
-        units = []
-        for t in targets:
-            sentence = next((s for s in doc.sentences if s.start <= t.start and t.end <= s.end), None)
-            start, end = (sentence.start, sentence.end) if sentence else (0, len(doc.text))
-            units.append(SentimentUnit(start, end, (t.start, t.end), t.sub_label))
-        return units
-    return [SentimentUnit(s.start, s.end, None, s.labels.get("sentiment")) for s in doc.sentences]
+__all__ = ["DocumentPrediction", "Scorer", "noisy_or", "sentence_scores_from_spans"]
 
 
 def noisy_or(scores: Sequence[float]) -> float:
@@ -87,18 +31,20 @@ def sentence_scores_from_spans(doc: Document, spans: Sequence[Span]) -> list[flo
 
 
 class Scorer(ABC):
-    """Base class. Subclasses set ``supported_tasks`` and implement ``predict_document``."""
+    """Base class. Subclasses declare ``outputs`` and implement ``predict_document`` (or ``predict``)."""
 
-    supported_tasks: ClassVar[tuple[str, ...]] = ()
+    #: what the scorer can produce; a task runs with it when one of the task's needs is among these
+    outputs: ClassVar[tuple[Output, ...]] = ()
     #: decision threshold on sentence scores; trainable scorers tune it on validation data
     threshold: float = 0.5
 
-    def check_task(self, task: Task) -> None:
-        if task.name not in self.supported_tasks:
-            raise ConfigError(
-                f"model {type(self).__name__} does not support task {task.name!r}; "
-                f"it supports: {', '.join(self.supported_tasks)}"
-            )
+    def declared_outputs(self) -> tuple[Output, ...]:
+        """The outputs of this instance (a pipeline adapter's depend on its settings)."""
+        return self.outputs
+
+    def check_task(self, task: Task) -> tuple[Output, tuple[str, ...]]:
+        """The output this scorer gives ``task`` and the levels it can be scored at (a clear error if none)."""
+        return task.match(type(self).__name__, self.declared_outputs())
 
     def fit(self, train: Sequence[Document], task: Task, validation: Sequence[Document] | None = None) -> "Scorer":
         """Train on ``train`` (a no-op for rule-based scorers). Returns self."""
@@ -112,8 +58,21 @@ class Scorer(ABC):
     def predict(self, documents: Sequence[Document], task: Task) -> list[DocumentPrediction]:
         return [self.predict_document(doc, task) for doc in documents]
 
+    #: constructor arguments that do not change predictions (where a model comes from, where it runs)
+    not_params: ClassVar[frozenset[str]] = frozenset({"load_from", "device", "batch_size"})
+
     def params(self) -> dict[str, Any]:
-        """The settings that determine predictions (used in the model fingerprint)."""
+        """The settings that determine predictions (the model fingerprint and cache keys): every
+        constructor argument, read back from the attribute of the same name, plus :meth:`content_params`."""
+        names = [n for n in inspect.signature(type(self).__init__).parameters
+                 if n not in ("self", "args", "kwargs") and n not in self.not_params]
+        missing = [n for n in names if not hasattr(self, n)]
+        if missing:
+            raise TypeError(f"{type(self).__name__} keeps no attribute for constructor argument(s) {missing}")
+        return {**{n: getattr(self, n) for n in names}, **self.content_params()}
+
+    def content_params(self) -> dict[str, Any]:
+        """What determines predictions beyond the settings (a lexicon's size, pattern texts, weights)."""
         return {}
 
     def fingerprint(self) -> str:

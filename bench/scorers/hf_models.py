@@ -9,16 +9,17 @@ import numpy as np
 import torch
 from sklearn.metrics import average_precision_score, f1_score
 
-from bench.data.schema import SENTIMENT_CLASSES, Document, Span
+from bench.data.schema import Document, Span
 from bench.errors import ConfigError
 from bench.metrics.spans import merge_overlapping
 from bench.scorers.base import DocumentPrediction, Scorer
-from bench.scorers.examples import TextExample, bio_tags, predictions_from_rows, sentence_examples, spans_from_bio
+from bench.predictions import TextExample
+from bench.scorers.examples import bio_tags, spans_from_bio
 from bench.scorers.hf_common import (TrainingSettings, length_sorted_batches, pick_device, resolve_model_path,
                                      train_loop)
 from bench.scorers.model_files import check_hf_folder
-from bench.scorers.trainable import TrainableScorer, best_f1_threshold, read_meta, write_meta
-from bench.tasks import Task
+from bench.scorers.trainable import TrainableScorer, best_f1_threshold, read_meta, tuned_threshold, write_meta
+from bench.tasks import Output, Task, span_label_output, span_output, unit_probability_output
 
 BIO = ("O", "B", "I")
 
@@ -47,15 +48,14 @@ class _TransformerScorer(TrainableScorer):
         self.max_length, self.batch_size, self.device_name = max_length, batch_size, device
         self.device = pick_device(device)
         self.trust_remote_code = trust_remote_code
+        self.epochs, self.train_batch_size, self.learning_rate = epochs, train_batch_size, learning_rate
+        self.weight_decay, self.warmup_ratio, self.patience = weight_decay, warmup_ratio, patience
+        self.max_steps_per_epoch = max_steps_per_epoch
         self.settings = TrainingSettings(epochs, train_batch_size, learning_rate, weight_decay, warmup_ratio,
                                          patience, max_steps_per_epoch)
         self.model: Any = None
         self.tokenizer: Any = None
         super().__init__(load_from=load_from, seed=seed, tune_threshold=tune_threshold)
-
-    def params(self) -> dict[str, Any]:
-        return {"model": self.model_name_or_path, "max_length": self.max_length, "seed": self.seed,
-                **{k: v for k, v in vars(self.settings).items()}}
 
     def _from_pretrained(self, source: str, **kwargs: Any) -> None:
         import transformers
@@ -94,7 +94,7 @@ class _TransformerScorer(TrainableScorer):
 class TransformerSentenceClassifier(_TransformerScorer):
     """Sentence classification (binary tasks) or target-pair classification (sentiment)."""
 
-    supported_tasks = ("loaded_language", "unverified_sources", "sentiment")
+    outputs = (unit_probability_output(), span_label_output())
     auto_class = "AutoModelForSequenceClassification"
 
     def _encode(self, examples: Sequence[TextExample]) -> dict[str, torch.Tensor]:
@@ -119,10 +119,10 @@ class TransformerSentenceClassifier(_TransformerScorer):
 
     def _fit(self, train: Sequence[Document], task: Task, validation: Sequence[Document] | None) -> None:
         torch.manual_seed(self.seed)
-        n_labels = len(SENTIMENT_CLASSES) if task.kind == "sentiment" else 2
+        n_labels = len(task.class_names)
         self._from_pretrained(resolve_model_path(self.model_name_or_path), num_labels=n_labels)
-        examples = sentence_examples(task, train)
-        val = sentence_examples(task, validation) if validation else []
+        examples = task.text_examples(train)
+        val = task.text_examples(validation) if validation else []
         labels = torch.tensor([e.label for e in examples])
 
         def make_batch(indices: list[int]) -> dict[str, torch.Tensor]:
@@ -135,22 +135,22 @@ class TransformerSentenceClassifier(_TransformerScorer):
         def validate() -> float:
             probs = self._probabilities(val)
             gold = [e.label for e in val]
-            if task.kind == "sentiment":
-                return float(f1_score(gold, probs.argmax(1), average="macro", labels=[0, 1, 2], zero_division=0))
-            return float(average_precision_score(gold, probs[:, 1])) if len(set(gold)) > 1 else 0.0
+            if n_labels == 2:
+                return float(average_precision_score(gold, probs[:, 1])) if len(set(gold)) > 1 else 0.0
+            return float(f1_score(gold, probs.argmax(1), average="macro", labels=list(range(n_labels)),
+                                  zero_division=0))
 
         self.training_history, summary = train_loop(self.model, make_batch, len(examples), self.settings,
                                                     seed=self.seed, validate=validate if val else None,
                                                     device=self.device, progress=self.show_progress)
         self.training_metrics = {"train.examples": float(len(examples)), **summary}
-        if task.kind == "binary" and val and self.tune_threshold:
+        if n_labels == 2 and val and self.tune_threshold:
             self.threshold = best_f1_threshold([e.label for e in val], self._probabilities(val)[:, 1])
         self.training_metrics["train.threshold"] = self.threshold
 
     def predict(self, documents: Sequence[Document], task: Task) -> list[DocumentPrediction]:
         self.require_fitted(task)
-        return predictions_from_rows(task, documents, self._probabilities(
-            sentence_examples(task, documents, labelled_only=False)))
+        return task.pack(documents, self._probabilities(task.text_examples(documents, labelled_only=False)))
 
     def predict_document(self, doc: Document, task: Task) -> DocumentPrediction:
         return self.predict([doc], task)[0]
@@ -159,8 +159,7 @@ class TransformerSentenceClassifier(_TransformerScorer):
 class TransformerTokenTagger(_TransformerScorer):
     """Token classification with B/I/O tags through the tokenizer's offset mapping."""
 
-    supported_tasks = ("loaded_language", "unverified_sources")
-    produces_spans = True
+    outputs = (span_output(),)
     auto_class = "AutoModelForTokenClassification"
     _required_meta = {"category": str}
 
@@ -185,16 +184,16 @@ class TransformerTokenTagger(_TransformerScorer):
 
     def _fit(self, train: Sequence[Document], task: Task, validation: Sequence[Document] | None) -> None:
         torch.manual_seed(self.seed)
-        self.category = task.category
+        self.category = task.span_category
         # B-/I-<category> label names let transformers' token-classification pipeline group them
-        names = ["O", f"B-{task.category}", f"I-{task.category}"]
+        names = ["O", f"B-{self.category}", f"I-{self.category}"]
         self._from_pretrained(resolve_model_path(self.model_name_or_path), num_labels=len(BIO),
                               id2label=dict(enumerate(names)), label2id={t: i for i, t in enumerate(names)})
         units = self._sentence_units(train)
-        gold = {doc.id: merge_overlapping((s.start, s.end) for s in doc.spans_of(task.category or ""))
+        gold = {doc.id: merge_overlapping((s.start, s.end) for s in doc.spans_of(self.category or ""))
                 for doc in train}
         if not any(gold.values()):
-            raise ConfigError(f"model needs {task.category} span annotations in the training corpus; it has none")
+            raise ConfigError(f"model needs {self.category} span annotations in the training corpus; it has none")
 
         def make_batch(indices: list[int]) -> dict[str, torch.Tensor]:
             if not indices:
@@ -216,7 +215,7 @@ class TransformerTokenTagger(_TransformerScorer):
 
             preds = self.predict_spans(val_docs, task)
             return overlap_credit([[(s.start, s.end) for s in p.spans] for p in preds],
-                                  [[(s.start, s.end) for s in d.spans_of(task.category or "")] for d in val_docs])["f1"]
+                                  [[(s.start, s.end) for s in d.spans_of(self.category or "")] for d in val_docs])["f1"]
 
         self.task_name = task.name
         self.training_history, summary = train_loop(self.model, make_batch, len(units), self.settings,
@@ -224,11 +223,7 @@ class TransformerTokenTagger(_TransformerScorer):
                                                     device=self.device, progress=self.show_progress)
         self.training_metrics = {"train.examples": float(len(units)), **summary}
         if val_docs and self.tune_threshold:
-            preds = self.predict_spans(val_docs, task)
-            pairs = [(task.sentence_gold(d, s, True), p) for d, pr in zip(val_docs, preds)
-                     for s, p in zip(d.sentences, pr.sentence_scores)]
-            self.threshold = best_f1_threshold([int(g) for g, _ in pairs if g is not None],
-                                               [p for g, p in pairs if g is not None])
+            self.threshold = tuned_threshold(task, val_docs, self.predict_spans(val_docs, task))
         self.training_metrics["train.threshold"] = self.threshold
 
     @torch.inference_mode()
@@ -277,8 +272,6 @@ class HFPipelineScorer(Scorer):
     labels. Token-classification entities whose label maps to ``positive`` become spans.
     """
 
-    supported_tasks = ("loaded_language", "unverified_sources", "sentiment")
-
     def __init__(self, model: str, pipeline_type: str, label_map: dict[str, str], batch_size: int = 32,
                  device: str = "auto", max_length: int = 256, hypothesis_template: str = "This example is {}.",
                  trust_remote_code: bool = False, threshold: float = 0.5) -> None:
@@ -286,12 +279,12 @@ class HFPipelineScorer(Scorer):
 
         if pipeline_type not in ("text-classification", "token-classification", "zero-shot-classification"):
             raise ConfigError(f"pipeline_type {pipeline_type!r} is not text-, token- or zero-shot-classification")
-        self.model_name, self.pipeline_type, self.label_map = model, pipeline_type, dict(label_map)
+        self.model, self.pipeline_type, self.label_map = model, pipeline_type, dict(label_map)
         self.batch_size, self.max_length, self.hypothesis_template = batch_size, max_length, hypothesis_template
-        self.threshold = threshold
-        self.produces_spans = pipeline_type == "token-classification"
+        self.threshold, self.trust_remote_code = threshold, trust_remote_code
         device_obj = pick_device(device)
-        kwargs: dict[str, Any] = {"aggregation_strategy": "simple"} if self.produces_spans else {}
+        tags = pipeline_type == "token-classification"
+        kwargs: dict[str, Any] = {"aggregation_strategy": "simple"} if tags else {}
         path = resolve_model_path(model)
         if Path(path).is_dir():
             check_hf_folder(Path(path), trust_remote_code)
@@ -299,13 +292,16 @@ class HFPipelineScorer(Scorer):
                              trust_remote_code=trust_remote_code, model_kwargs={"use_safetensors": True}, **kwargs)
         self._fingerprint_source = path
 
-    def params(self) -> dict[str, Any]:
+    def declared_outputs(self) -> tuple[Output, ...]:
+        """Token classification marks spans; text and zero-shot classification score units over the
+        task's classes (through ``label_map``)."""
+        return (span_output(),) if self.pipeline_type == "token-classification" else (unit_probability_output(),)
+
+    def content_params(self) -> dict[str, Any]:
         from bench.scorers.trainable import folder_fingerprint
 
         local = Path(self._fingerprint_source)
-        return {"model": self.model_name, "weights": folder_fingerprint(local) if local.is_dir() else "hub",
-                "pipeline_type": self.pipeline_type, "label_map": self.label_map,
-                "hypothesis_template": self.hypothesis_template}
+        return {"weights": folder_fingerprint(local) if local.is_dir() else "hub"}
 
     def _class_probs(self, outputs: list[dict[str, Any]], classes: Sequence[str]) -> list[float]:
         probs = dict.fromkeys(classes, 0.0)
@@ -333,14 +329,11 @@ class HFPipelineScorer(Scorer):
         self.check_task(task)
         if self.pipeline_type == "token-classification":
             return [self._tag(doc, task) for doc in documents]
-        examples = sentence_examples(task, documents, labelled_only=False)
-        classes = SENTIMENT_CLASSES if task.kind == "sentiment" else ("negative", "positive")
+        examples = task.text_examples(documents, labelled_only=False)
         texts = [e.text if e.target is None else f"{e.text} [{e.target}]" for e in examples]
-        return predictions_from_rows(task, documents, self._classify(texts, classes))
+        return task.pack(documents, self._classify(texts, task.class_names))
 
     def _tag(self, doc: Document, task: Task) -> DocumentPrediction:
-        if task.kind == "sentiment":
-            raise ConfigError("token-classification pipelines score span tasks, not sentiment")
         texts = [doc.sentence_text(s) for s in doc.sentences]
         entities = self.pipe(texts, batch_size=self.batch_size) if texts else []
         spans, scores = [], []
@@ -348,7 +341,7 @@ class HFPipelineScorer(Scorer):
             kept = [e for e in found if self.label_map.get(str(e["entity_group"])) == "positive"]
             for e in kept:
                 a, b = sentence.start + int(e["start"]), sentence.start + int(e["end"])
-                spans.append(Span(a, b, f"{task.category}/predicted", doc.text[a:b], float(e["score"])))
+                spans.append(Span(a, b, f"{task.span_category}/predicted", doc.text[a:b], float(e["score"])))
             scores.append(max((float(e["score"]) for e in kept), default=0.0))
         return DocumentPrediction(doc.id, spans, scores)
 

@@ -9,7 +9,7 @@ from bench.data.lexicons import LexiconEntry, curated_loaded_language, load_extr
 from bench.data.schema import Document, Span
 from bench.scorers.base import DocumentPrediction, Scorer, sentence_scores_from_spans
 from bench.scorers.matching import TermMatcher
-from bench.tasks import Task
+from bench.tasks import Task, span_output
 
 
 class LoadedLanguageLexiconScorer(Scorer):
@@ -19,7 +19,7 @@ class LoadedLanguageLexiconScorer(Scorer):
     (word_list | mpqa_strong | percent_comment_list), ``path``, ``sub_label`` and ``weight``.
     """
 
-    supported_tasks = ("loaded_language",)
+    outputs = (span_output("loaded_language"),)
 
     def __init__(self, extra_lexicons: Sequence[dict[str, Any]] = (), use_curated: bool = True,
                  inflect: bool = True, threshold: float = 0.5) -> None:
@@ -33,9 +33,8 @@ class LoadedLanguageLexiconScorer(Scorer):
                                           str(extra.get("sub_label", "lexical_bias")), float(extra.get("weight", 0.5)))
         self.matcher = TermMatcher(entries, inflect=inflect)
 
-    def params(self) -> dict[str, Any]:
-        return {"extra_lexicons": self.extra_lexicons, "use_curated": self.use_curated, "inflect": self.inflect,
-                "size": self.matcher.size}
+    def content_params(self) -> dict[str, Any]:
+        return {"size": self.matcher.size}
 
     def predict_document(self, doc: Document, task: Task) -> DocumentPrediction:
         spans = [

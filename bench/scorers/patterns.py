@@ -13,7 +13,7 @@ from bench.data.schema import Document, Span
 from bench.errors import DataError
 from bench.scorers.base import DocumentPrediction, Scorer, sentence_scores_from_spans
 from bench.scorers.matching import TermMatcher
-from bench.tasks import Task
+from bench.tasks import Task, span_output
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,13 @@ def _resolve_overlaps(found: list[Span]) -> list[Span]:
 class UnverifiedSourceScorer(Scorer):
     """Flags anonymous or unverifiable attributions, unattributed reports, hedges and rumours."""
 
-    supported_tasks = ("unverified_sources",)
+    outputs = (span_output("unverified_source"),)
 
     def __init__(self, patterns_path: str | None = None, extra_lexicons: Sequence[dict[str, Any]] = (),
                  threshold: float = 0.5) -> None:
         default = Path(str(resources.files("bench") / "resources" / "unverified_patterns.tsv"))
-        self.patterns_path = Path(patterns_path) if patterns_path else default
-        self.patterns = load_patterns(self.patterns_path)
+        self.patterns_path = patterns_path
+        self.patterns = load_patterns(Path(patterns_path) if patterns_path else default)
         self.extra_lexicons = [dict(x) for x in extra_lexicons]
         entries = []
         for extra in self.extra_lexicons:
@@ -66,9 +66,8 @@ class UnverifiedSourceScorer(Scorer):
         self.matcher = TermMatcher(entries)
         self.threshold = threshold
 
-    def params(self) -> dict[str, Any]:
-        return {"patterns": [(p.sub_label, p.weight, p.regex.pattern) for p in self.patterns],
-                "extra_lexicons": self.extra_lexicons}
+    def content_params(self) -> dict[str, Any]:
+        return {"patterns": [(p.sub_label, p.weight, p.regex.pattern) for p in self.patterns]}
 
     def predict_document(self, doc: Document, task: Task) -> DocumentPrediction:
         found = [

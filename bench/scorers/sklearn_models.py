@@ -19,26 +19,26 @@ from sklearn_crfsuite import CRF
 from tqdm.auto import tqdm
 
 from bench.data.lexicons import curated_loaded_language
-from bench.data.schema import SENTIMENT_CLASSES, Document, Span
+from bench.data.schema import Document, Span
 from bench.errors import ConfigError, DataError
 from bench.metrics.spans import merge_overlapping
 from bench.scorers.base import DocumentPrediction
-from bench.scorers.examples import (TextExample, bio_tags, predictions_from_rows, sentence_examples, spans_from_bio,
-                                    tokenize)
+from bench.predictions import TextExample
+from bench.scorers.examples import bio_tags, spans_from_bio, tokenize
 from bench.scorers.matching import TermMatcher
 from bench.scorers.model_files import MAX_VOCABULARY_BYTES, check_crfsuite, load_skops, read_json_file
-from bench.scorers.trainable import TrainableScorer, best_f1_threshold, read_meta, write_meta
-from bench.tasks import Task
+from bench.scorers.trainable import TrainableScorer, best_f1_threshold, read_meta, tuned_threshold, write_meta
+from bench.tasks import Task, span_label_output, span_output, unit_probability_output
 
 def _input_text(example: TextExample) -> str:
-    """Sentence text; for target-dependent sentiment the target is appended after a marker."""
+    """The example's text; a second text (a target mention, a span to label) is appended after a marker."""
     return example.text if example.target is None else f"{example.text} [TARGET] {example.target}"
 
 
 class SklearnSentenceClassifier(TrainableScorer):
     """TF-IDF word + character n-grams with logistic regression or a calibrated linear SVM."""
 
-    supported_tasks = ("loaded_language", "unverified_sources", "sentiment")
+    outputs = (unit_probability_output(), span_label_output())
 
     def __init__(self, estimator: str = "logreg", word_ngrams: Sequence[int] = (1, 2),
                  char_ngrams: Sequence[int] = (2, 5), max_features: int = 200_000, C: float = 1.0,
@@ -48,18 +48,14 @@ class SklearnSentenceClassifier(TrainableScorer):
             raise ConfigError(f"estimator {estimator!r} is not logreg or linear_svm")
         self.estimator, self.word_ngrams, self.char_ngrams = estimator, tuple(word_ngrams), tuple(char_ngrams)
         self.max_features, self.class_weight, self.min_df = max_features, class_weight, min_df
+        self.C = C
         #: one value, or candidates chosen on the validation split (average precision / macro-F1)
         self.C_grid = [float(c) for c in C] if isinstance(C, (list, tuple)) else [float(C)]
-        self.C = self.C_grid[0]
+        self.chosen_C = self.C_grid[0]
         self.calibration_folds = calibration_folds
         self.pipeline: Pipeline | None = None
+        self.n_classes = 0
         super().__init__(load_from=load_from, seed=seed, tune_threshold=tune_threshold)
-
-    def params(self) -> dict[str, Any]:
-        return {"estimator": self.estimator, "word_ngrams": self.word_ngrams, "char_ngrams": self.char_ngrams,
-                "max_features": self.max_features, "C": self.C_grid, "class_weight": self.class_weight,
-                "min_df": self.min_df, "calibration_folds": self.calibration_folds, "seed": self.seed,
-                "tune_threshold": self.tune_threshold}
 
     def _build(self) -> Pipeline:
         features = FeatureUnion([
@@ -69,20 +65,22 @@ class SklearnSentenceClassifier(TrainableScorer):
                                      sublinear_tf=True, max_features=self.max_features, lowercase=True)),
         ])
         if self.estimator == "logreg":
-            model: Any = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000,
+            model: Any = LogisticRegression(C=self.chosen_C, class_weight=self.class_weight, max_iter=2000,
                                             random_state=self.seed)
         else:
-            model = CalibratedClassifierCV(LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.seed),
+            model = CalibratedClassifierCV(LinearSVC(C=self.chosen_C, class_weight=self.class_weight, random_state=self.seed),
                                            method="sigmoid", cv=self.calibration_folds)
         return Pipeline([("features", features), ("model", model)])
 
     def _fit(self, train: Sequence[Document], task: Task, validation: Sequence[Document] | None) -> None:
-        examples = sentence_examples(task, train)
+        examples = task.text_examples(train)
         labels = [e.label for e in examples]
         if len(set(labels)) < 2:
             raise ConfigError(f"task {task.name!r}: the training data has a single class; cannot train")
+        self.n_classes = len(task.class_names)
+        binary = self.n_classes == 2
         texts = [_input_text(e) for e in examples]
-        val = sentence_examples(task, validation) if validation else []
+        val = task.text_examples(validation) if validation else []
         val_texts, val_labels = [_input_text(e) for e in val], [e.label for e in val]
         self.training_metrics = {"train.examples": float(len(examples)), "train.validation_examples": float(len(val))}
         # the features do not depend on C: fit them once, then one classifier per candidate
@@ -93,40 +91,44 @@ class SklearnSentenceClassifier(TrainableScorer):
         candidates = tqdm(self.C_grid if val else self.C_grid[:1], desc="training (C candidates)", unit="fit",
                           disable=not self.show_progress)
         for c in candidates:
-            self.C = c
+            self.chosen_C = c
             model = self._build().named_steps["model"].fit(train_x, labels)
             pipeline = Pipeline([("features", features), ("model", model)])
             if len(self.C_grid) == 1 or not val:
                 best = (0.0, c, pipeline)
                 break
-            probs = model.predict_proba(val_x)
-            score = (f1_score(val_labels, model.classes_[probs.argmax(1)], average="macro")
-                     if task.kind == "sentiment" else average_precision_score(val_labels, probs[:, 1]))
+            probs = self._full(model.predict_proba(val_x), model.classes_)
+            score = (average_precision_score(val_labels, probs[:, 1]) if binary and len(set(val_labels)) > 1
+                     else f1_score(val_labels, probs.argmax(1), average="macro", labels=list(range(self.n_classes)),
+                                   zero_division=0))
             self.training_history.append({"epoch": float(len(self.training_history) + 1), "C": c,
                                           "validation_score": float(score)})
             candidates.set_postfix(C=c, validation=f"{score:.4f}")
             if best is None or score > best[0]:
                 best = (float(score), c, pipeline)
         assert best is not None
-        _, self.C, self.pipeline = best
-        self.training_metrics["train.C"] = self.C
-        if task.kind == "binary" and val and self.tune_threshold:
-            self.threshold = best_f1_threshold(val_labels, self.pipeline.predict_proba(val_texts)[:, 1])
+        _, self.chosen_C, self.pipeline = best
+        self.training_metrics["train.C"] = self.chosen_C
+        if binary and val and self.tune_threshold:
+            self.threshold = best_f1_threshold(val_labels, self._probabilities(val_texts)[:, 1])
         self.training_metrics["train.threshold"] = self.threshold
+
+    def _full(self, probs: np.ndarray, classes: Sequence[int]) -> np.ndarray:
+        """Probability columns in the task's class order, zero for a class the training data lacked."""
+        full = np.zeros((len(probs), self.n_classes))
+        full[:, list(classes)] = probs
+        return full
 
     def _probabilities(self, texts: list[str]) -> np.ndarray:
         assert self.pipeline is not None
-        return self.pipeline.predict_proba(texts) if texts else np.zeros((0, 2))
+        if not texts:
+            return np.zeros((0, self.n_classes))
+        return self._full(self.pipeline.predict_proba(texts), self.pipeline.classes_)
 
     def predict(self, documents: Sequence[Document], task: Task) -> list[DocumentPrediction]:
         self.require_fitted(task)
-        examples = sentence_examples(task, documents, labelled_only=False)
-        probs = self._probabilities([_input_text(e) for e in examples])
-        if task.kind == "sentiment":  # columns in SENTIMENT_CLASSES order even if a class was unseen
-            full = np.zeros((len(probs), len(SENTIMENT_CLASSES)))
-            full[:, list(self.pipeline.classes_)] = probs  # type: ignore[union-attr]
-            probs = full
-        return predictions_from_rows(task, documents, probs)
+        examples = task.text_examples(documents, labelled_only=False)
+        return task.pack(documents, self._probabilities([_input_text(e) for e in examples]))
 
     def predict_document(self, doc: Document, task: Task) -> DocumentPrediction:
         return self.predict([doc], task)[0]
@@ -154,10 +156,10 @@ class SklearnSentenceClassifier(TrainableScorer):
             json.dumps({name: {t: int(i) for t, i in vocab.items()} for name, vocab in vocabularies.items()},
                        ensure_ascii=False), encoding="utf-8")
         write_meta(folder, {"class": type(self).__name__, "task": self.task_name, "threshold": self.threshold,
-                             "params": self.params()})
+                             "params": self.params(), "n_classes": self.n_classes, "chosen_C": self.chosen_C})
 
     def load(self, folder: Path) -> None:
-        meta = read_meta(folder, type(self).__name__)
+        meta = read_meta(folder, type(self).__name__, {"n_classes": int})
         pipeline = load_skops(folder / "pipeline.skops")
         if not isinstance(pipeline, Pipeline):
             raise DataError(f"holds a {type(pipeline).__name__}, not a scikit-learn Pipeline",
@@ -170,14 +172,13 @@ class SklearnSentenceClassifier(TrainableScorer):
             if not isinstance(vocabulary, dict) or not all(isinstance(i, int) for i in vocabulary.values()):
                 raise DataError(f"vocabulary.json has no term-to-index table for {name!r}", path=str(path))
             vectorizer.vocabulary_ = vocabulary
-        self.task_name, self.threshold = meta["task"], float(meta["threshold"])
+        self.task_name, self.threshold, self.n_classes = meta["task"], float(meta["threshold"]), meta["n_classes"]
 
 
 class CRFSpanTagger(TrainableScorer):
     """A linear-chain CRF (CRFsuite) over word tokens with BIO tags, mapped back to character spans."""
 
-    supported_tasks = ("loaded_language", "unverified_sources")
-    produces_spans = True
+    outputs = (span_output(),)
 
     def __init__(self, c1: float = 0.1, c2: float = 0.05, max_iterations: int = 100, window: int = 2,
                  lexicon_feature: bool = True, load_from: str | None = None, seed: int = 13,
@@ -188,10 +189,6 @@ class CRFSpanTagger(TrainableScorer):
         self.tagger: pycrfsuite.Tagger | None = None
         self.category: str | None = None
         super().__init__(load_from=load_from, seed=seed, tune_threshold=tune_threshold)
-
-    def params(self) -> dict[str, Any]:
-        return {"c1": self.c1, "c2": self.c2, "max_iterations": self.max_iterations, "window": self.window,
-                "lexicon_feature": self.lexicon_feature, "seed": self.seed}
 
     def _sentence_tokens(self, doc: Document) -> list[list[tuple[int, int, str]]]:
         return [tokenize(doc.sentence_text(s), s.start) for s in doc.sentences]
@@ -215,16 +212,16 @@ class CRFSpanTagger(TrainableScorer):
         return feats
 
     def _fit(self, train: Sequence[Document], task: Task, validation: Sequence[Document] | None) -> None:
-        self.category = task.category
+        self.category = task.span_category
         X, y = [], []
         for doc in train:
-            gold = merge_overlapping((s.start, s.end) for s in doc.spans_of(task.category or ""))
+            gold = merge_overlapping((s.start, s.end) for s in doc.spans_of(self.category or ""))
             for tokens in self._sentence_tokens(doc):
                 if tokens:
                     X.append(self._features(doc, tokens))
                     y.append(bio_tags(tokens, gold))
         if not any(tag != "O" for tags in y for tag in tags):
-            raise ConfigError(f"model crf needs {task.category} span annotations in the training corpus; it has none")
+            raise ConfigError(f"model crf needs {self.category} span annotations in the training corpus; it has none")
         crf = CRF(algorithm="lbfgs", c1=self.c1, c2=self.c2, max_iterations=self.max_iterations,
                   all_possible_transitions=True)
         crf.fit(X, y)
@@ -236,11 +233,7 @@ class CRFSpanTagger(TrainableScorer):
             self.training_metrics["train.loss"] = float(crf.training_log_.iterations[-1]["loss"])
         self.task_name = task.name
         if validation and self.tune_threshold:
-            preds = self.predict(validation, task)
-            gold_scores = [(task.sentence_gold(d, s, True), p) for d, pr in zip(validation, preds)
-                           for s, p in zip(d.sentences, pr.sentence_scores)]
-            self.threshold = best_f1_threshold([int(g) for g, _ in gold_scores if g is not None],
-                                               [p for g, p in gold_scores if g is not None])
+            self.threshold = tuned_threshold(task, validation, self.predict(validation, task))
         self.training_metrics["train.threshold"] = self.threshold
 
     def predict_document(self, doc: Document, task: Task) -> DocumentPrediction:
@@ -256,7 +249,7 @@ class CRFSpanTagger(TrainableScorer):
             scores.append(max(inside))
             for start, end in spans_from_bio(tokens, tags):
                 covered = [p for (s, e, _), p in zip(tokens, inside) if start <= s and e <= end]
-                spans.append(Span(start, end, f"{task.category}/predicted", doc.text[start:end],
+                spans.append(Span(start, end, f"{self.category}/predicted", doc.text[start:end],
                                   float(np.mean(covered)) if covered else None))
         return DocumentPrediction(doc.id, spans, scores)
 

@@ -14,6 +14,7 @@ from sklearn.metrics import precision_recall_curve
 
 from bench.data.schema import Document
 from bench.errors import BenchError, ConfigError, DataError
+from bench.predictions import DocumentPrediction
 from bench.scorers.base import Scorer
 from bench.scorers.model_files import MAX_META_BYTES, read_json_file
 from bench.tasks import Task
@@ -27,6 +28,13 @@ def best_f1_threshold(y_true: Sequence[int], scores: Sequence[float]) -> float:
     precision, recall, thresholds = precision_recall_curve(y, np.asarray(scores, dtype=float))
     f1 = np.where(precision + recall > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-12), 0)
     return float(thresholds[int(np.argmax(f1[:-1]))])
+
+
+def tuned_threshold(task: Task, docs: Sequence[Document], preds: Sequence[DocumentPrediction]) -> float:
+    """The F1-optimal sentence threshold on validation predictions (the items the task scores with gold)."""
+    pairs = [(item["gold"], item["score"]) for doc, pred in zip(docs, preds)
+             for item in task.record(doc, pred, True)["items"]]
+    return best_f1_threshold([int(g) for g, _ in pairs], [float(s) for _, s in pairs])
 
 
 META_FILE = "bench_meta.json"
@@ -71,8 +79,6 @@ class TrainableScorer(Scorer):
     """A scorer that learns from a corpus's train split and can be saved and reloaded."""
 
     trainable = True
-    #: whether predictions include spans (sentence classifiers do not)
-    produces_spans = False
     #: show training progress (epochs, steps, validation score); the job sets it from ``progress``
     show_progress = False
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Sequence
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from bench.data.schema import Document
-from bench.scorers.base import DocumentPrediction, Scorer, sentiment_units
-from bench.tasks import Task
+from bench.data.schema import SENTIMENT_CLASSES, Document
+from bench.scorers.base import DocumentPrediction, Scorer
+from bench.tasks import Task, unit_probability_output
 
 
 def compound_to_probabilities(compound: float, neutral_band: float) -> list[float]:
@@ -29,19 +29,20 @@ def compound_to_probabilities(compound: float, neutral_band: float) -> list[floa
 
 
 class VaderScorer(Scorer):
-    supported_tasks = ("sentiment",)
+    """Three-class sentiment of each unit's sentence from VADER's compound score."""
+
+    outputs = (unit_probability_output(SENTIMENT_CLASSES),)
 
     def __init__(self, neutral_band: float = 0.05) -> None:
         self.neutral_band = neutral_band
         self.analyzer = SentimentIntensityAnalyzer()
 
-    def params(self) -> dict[str, Any]:
-        return {"neutral_band": self.neutral_band}
+    def predict(self, documents: Sequence[Document], task: Task) -> list[DocumentPrediction]:
+        order = [SENTIMENT_CLASSES.index(c) for c in task.class_names]  # the task's class order
+        rows = [[probs[i] for i in order] for probs in (
+            compound_to_probabilities(self.analyzer.polarity_scores(e.text)["compound"], self.neutral_band)
+            for e in task.text_examples(documents, labelled_only=False))]
+        return task.pack(documents, rows)
 
     def predict_document(self, doc: Document, task: Task) -> DocumentPrediction:
-        rows = [
-            compound_to_probabilities(self.analyzer.polarity_scores(doc.text[u.start : u.end])["compound"],
-                                      self.neutral_band)
-            for u in sentiment_units(doc)
-        ]
-        return DocumentPrediction(doc.id, sentiment=rows)
+        return self.predict([doc], task)[0]

@@ -9,18 +9,29 @@ from typing import Any
 from bench import __version__
 
 
+def source_root() -> Path | None:
+    """The source checkout ``bench`` runs from (``pyproject.toml`` and ``conf/`` beside ``bench/``);
+    None for an installed (non-editable) package."""
+    root = Path(__file__).resolve().parents[2]
+    return root if (root / "pyproject.toml").is_file() and (root / "conf").is_dir() else None
+
+
 def project_root() -> Path:
-    """The folder holding ``bench/`` and ``conf/``."""
-    return Path(__file__).resolve().parents[2]
+    """Where relative paths, ``.cache/`` and the default ``mlflow.db`` live: the source checkout
+    when running from one, else the current working directory (an installed package)."""
+    return source_root() or Path.cwd().resolve()
 
 
 def git_commit(root: Path | None = None) -> tuple[str, bool]:
-    """(commit hash or 'unknown', whether the work tree has uncommitted changes)."""
-    where = str(root or project_root())
+    """(commit hash or 'unknown', whether the work tree has uncommitted changes) of the checkout
+    ``bench`` runs from; 'unknown' for an installed package or outside a git repository."""
+    where = root or source_root()
+    if where is None:
+        return "unknown", False
     try:
-        commit = subprocess.run(["git", "-C", where, "rev-parse", "HEAD"], capture_output=True, text=True,
+        commit = subprocess.run(["git", "-C", str(where), "rev-parse", "HEAD"], capture_output=True, text=True,
                                 check=True, timeout=10).stdout.strip()
-        dirty = bool(subprocess.run(["git", "-C", where, "status", "--porcelain", "--untracked-files=no"],
+        dirty = bool(subprocess.run(["git", "-C", str(where), "status", "--porcelain", "--untracked-files=no"],
                                     capture_output=True, text=True, check=True, timeout=10).stdout.strip())
         return commit, dirty
     except (OSError, subprocess.SubprocessError):
