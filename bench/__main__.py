@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import sys
-import warnings
 from pathlib import Path
 
 import hydra

@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 from typing import Any, Sequence
 
-import numpy as np
 
 from bench.data.schema import Document
 from bench.evaluation import EvalTable

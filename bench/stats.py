@@ -9,9 +9,8 @@ from collections import Counter
 from typing import Any
 
 from bench.cli.errors import fail
-from omegaconf import OmegaConf
 
-from bench.config import available, config_dir, corpus_config
+from bench.config import available, corpus_config
 from bench.data.corpus import Corpus
 from bench.data.load import load_corpus
 from bench.tasks import load_task

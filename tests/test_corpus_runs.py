@@ -51,4 +51,4 @@ def test_lenient_skips_are_tagged(shared_data, tmp_path) -> None:
 def test_unsupported_corpus_task_pair(shared_data, tmp_path) -> None:
     result = run_bench(tmp_path, "corpus=babe", "task=sentiment")
     assert result.returncode == 2
-    assert "corpus 'babe' has no gold labels for task 'sentiment'; its tasks: loaded_language" in result.stderr
+    assert "corpus 'babe' has no gold labels for task 'sentiment'; its tasks: loaded_language, opinion" in result.stderr

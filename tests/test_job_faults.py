@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
-from cli_helpers import ROOT, run_bench, tracking_uri
+from cli_helpers import run_bench, tracking_uri
 
 pytestmark = pytest.mark.slow
 

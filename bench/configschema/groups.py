@@ -12,7 +12,6 @@ from omegaconf import DictConfig
 
 from bench.configschema.rules import (Allowed, boolean, check, either, integer, list_of, number, one_of, optional,
                                       text)
-from bench.errors import ConfigError
 
 SEED_MAX = 2**32 - 1  # numpy's seed range
 

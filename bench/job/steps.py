@@ -14,7 +14,6 @@ from tqdm.auto import tqdm
 
 from bench import analysis
 from bench.cache import PredictionCache
-from bench.data.corpus import Corpus
 from bench.data.load import corpus_supports, load_corpus
 from bench.data.schema import Document
 from bench.errors import BenchError, ConfigError

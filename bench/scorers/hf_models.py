@@ -26,10 +26,12 @@ BIO = ("O", "B", "I")
 
 def _quiet_transformers() -> None:
     """Silence the expected 'newly initialised head' report when fine-tuning a base encoder."""
+    import datasets
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()  # "Loading weights" bars: the job shows its own progress
+    datasets.disable_progress_bars()  # "Map" bars of the tokenisation
 
 
 class _TransformerScorer(TrainableScorer):
@@ -97,22 +99,38 @@ class TransformerSentenceClassifier(_TransformerScorer):
     outputs = (unit_probability_output(), span_label_output())
     auto_class = "AutoModelForSequenceClassification"
 
-    def _encode(self, examples: Sequence[TextExample]) -> dict[str, torch.Tensor]:
-        texts = [e.text for e in examples]
+    def _tokenized(self, examples: Sequence[TextExample]) -> Any:
+        """All examples tokenised once, in batches, as an Arrow ``datasets.Dataset`` (no padding yet)."""
+        from datasets import Dataset
+
         pairs = [e.target for e in examples]
-        if any(p is not None for p in pairs):
-            return self.tokenizer(texts, [p or "" for p in pairs], truncation="only_first", padding="longest",
-                                  max_length=self.max_length, return_tensors="pt")
-        return self.tokenizer(texts, truncation=True, padding="longest", max_length=self.max_length,
-                              return_tensors="pt")
+        with_pairs = any(p is not None for p in pairs)
+        data = Dataset.from_dict({"text": [e.text for e in examples],
+                                  **({"pair": [p or "" for p in pairs]} if with_pairs else {})})
+
+        def tokenize(batch: dict[str, list[str]]) -> Any:
+            if with_pairs:
+                return self.tokenizer(batch["text"], batch["pair"], truncation="only_first",
+                                      max_length=self.max_length)
+            return self.tokenizer(batch["text"], truncation=True, max_length=self.max_length)
+
+        return data.map(tokenize, batched=True, batch_size=1000, remove_columns=data.column_names,
+                        keep_in_memory=True)
+
+    def _padded(self, tokenized: Any, rows: Sequence[int]) -> dict[str, torch.Tensor]:
+        """The given rows of a tokenised dataset padded to their longest, as tensors."""
+        return self.tokenizer.pad(tokenized[list(rows)], return_tensors="pt")
 
     @torch.inference_mode()
     def _probabilities(self, examples: Sequence[TextExample]) -> np.ndarray:
         self.model.eval()
-        n_labels = self.model.config.num_labels
-        out = np.zeros((len(examples), n_labels), dtype=np.float32)
-        for batch in length_sorted_batches([len(e.text) for e in examples], self.batch_size):
-            encoded = self._encode([examples[i] for i in batch])
+        out = np.zeros((len(examples), self.model.config.num_labels), dtype=np.float32)
+        if not examples:
+            return out
+        tokenized = self._tokenized(examples)
+        lengths = [len(ids) for ids in tokenized["input_ids"]]
+        for batch in length_sorted_batches(lengths, self.batch_size):
+            encoded = self._padded(tokenized, batch)
             logits = self.model(**{k: v.to(self.device) for k, v in encoded.items()}).logits
             out[batch] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
         return out
@@ -125,10 +143,12 @@ class TransformerSentenceClassifier(_TransformerScorer):
         val = task.text_examples(validation) if validation else []
         labels = torch.tensor([e.label for e in examples])
 
+        tokenized = self._tokenized(examples)
+
         def make_batch(indices: list[int]) -> dict[str, torch.Tensor]:
             if not indices:
                 return {}
-            encoded = dict(self._encode([examples[i] for i in indices]))
+            encoded = dict(self._padded(tokenized, indices))
             encoded["labels"] = labels[indices]
             return encoded
 
