@@ -16,7 +16,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
     ("newsmtsc", "sentiment"),
 ])
 def test_corpus_task_sweep(shared_data, tmp_path, corpora: str, task: str) -> None:
-    result = run_bench(tmp_path, "-m", f"corpus={corpora}", f"task={task}")
+    # 200 resamples keep the sweep quick; the intervals' definition is tested in test_review_metrics.py
+    result = run_bench(tmp_path, "-m", f"corpus={corpora}", f"task={task}", "evaluation.bootstrap_resamples=200")
     assert result.returncode == 0, result.stderr[-3000:]
     client = MlflowClient(tracking_uri(tmp_path))
     runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
@@ -52,3 +53,26 @@ def test_unsupported_corpus_task_pair(shared_data, tmp_path) -> None:
     result = run_bench(tmp_path, "corpus=babe", "task=sentiment")
     assert result.returncode == 2
     assert "corpus 'babe' has no gold labels for task 'sentiment'; its tasks: loaded_language, opinion" in result.stderr
+
+
+@pytest.mark.parametrize("corpus, task, metric", [
+    ("babe", "opinion", "sentence.macro_f1"),
+    ("ptc", "propaganda_techniques", "span_label.micro_f1"),
+])
+def test_tasks_added_by_yaml_run_end_to_end(shared_data, tmp_path, corpus: str, task: str, metric: str) -> None:
+    """The opinion and technique-classification tasks with the majority baseline, TF-IDF and MiniLM (tiny)."""
+    tiny = ("subset.train=120", "subset.validation=30", "subset.eval=40", "evaluation.bootstrap_resamples=100")
+    result = run_bench(tmp_path, "-m", f"corpus={corpus}", f"task={task}", "model=majority,tfidf_logreg", *tiny)
+    assert result.returncode == 0, result.stderr[-3000:]
+    result = run_bench(tmp_path, f"corpus={corpus}", f"task={task}", "model=minilm", *tiny, "model.epochs=1",
+                       "model.max_steps_per_epoch=4", "model.max_length=64", "model.device=cpu")
+    assert result.returncode == 0, result.stderr[-3000:]
+    client = MlflowClient(tracking_uri(tmp_path))
+    runs = {r.data.tags["model"]: r for r in client.search_runs([e.experiment_id for e in client.search_experiments()])}
+    assert set(runs) == {"majority", "tfidf_logreg", "minilm"}
+    for run in runs.values():
+        assert run.info.status == "FINISHED" and metric in run.data.metrics and f"{metric}.ci_low" in run.data.metrics
+    # the majority baseline's decision is one class everywhere: its micro-F1 is that class's share
+    majority = runs["majority"].data.metrics
+    assert majority[metric.replace("macro_f1", "accuracy").replace("micro_f1", "accuracy")] > 0.2
+    assert runs["tfidf_logreg"].data.metrics[metric] >= majority[metric] - 0.05

@@ -110,7 +110,7 @@ class TransformerSentenceClassifier(_TransformerScorer):
 
         def tokenize(batch: dict[str, list[str]]) -> Any:
             if with_pairs:
-                return self.tokenizer(batch["text"], batch["pair"], truncation="only_first",
+                return self.tokenizer(batch["text"], batch["pair"], truncation="longest_first",
                                       max_length=self.max_length)
             return self.tokenizer(batch["text"], truncation=True, max_length=self.max_length)
 

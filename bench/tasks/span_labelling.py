@@ -7,22 +7,19 @@ F1 per label.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
 from bench.data.schema import Document, Span
 from bench.errors import ConfigError
-from bench.metrics.calibration import multiclass_calibration
-from bench.metrics.sentences import multiclass_metrics
 from bench.predictions import DocumentPrediction, TextExample
-from bench.report.plots import confusion_matrix_png, reliability_png
-from bench.tasks.base import Task, words
+from bench.tasks.base import words
+from bench.tasks.multiclass import MulticlassItems
 from bench.tasks.outputs import Output, span_label_output
 
 
-class SpanLabelling(Task):
+class SpanLabelling(MulticlassItems):
     """Label every gold span whose ``native_label`` (or sub-label) is one of ``labels``.
 
     ``span_categories`` limits the gold spans to some categories (None: every span with a label in
@@ -93,30 +90,6 @@ class SpanLabelling(Task):
         items = [{"start": s.start, "end": s.end, "gold": self.label_of(s), "score": list(probs)}
                  for s, probs in zip(self.gold_spans(doc), pred.unit_probs, strict=True)]
         return {**pred.to_dict(), "items": items, "n_words": words(doc.text), "scored_spans": [], "gold_spans": []}
-
-    def _indices(self, gold: Sequence[Any]) -> np.ndarray:
-        return np.array([self.labels.index(g) for g in gold], dtype=int)
-
-    def _probs(self, scores: np.ndarray) -> np.ndarray:
-        return np.asarray(scores, dtype=float).reshape(-1, len(self.labels))
-
-    def item_metrics(self, gold: Sequence[Any], scores: np.ndarray, threshold: float) -> dict[str, float]:
-        return multiclass_metrics(self._indices(gold), self._probs(scores), self.labels)
-
-    def item_decisions(self, scores: np.ndarray, threshold: float) -> np.ndarray:
-        return np.array([self.labels[i] for i in self._probs(scores).argmax(axis=1)], dtype=object)
-
-    def calibration(self, gold: Sequence[Any], scores: np.ndarray, n_bins: int) -> dict[str, float]:
-        return multiclass_calibration(self._indices(gold), self._probs(scores), n_bins)
-
-    def plots(self, gold: Sequence[Any], scores: np.ndarray, threshold: float, folder: Path, title: str,
-              n_bins: int) -> list[Path]:
-        y, probs = self._indices(gold), self._probs(scores)
-        pred = probs.argmax(axis=1)
-        return [confusion_matrix_png(y, pred, range(len(self.labels)), list(self.labels), title,
-                                     folder / "confusion_matrix.png"),
-                reliability_png(pred == y, probs.max(axis=1), n_bins, f"{title} (top label)",
-                                folder / "reliability_diagram.png")]
 
     # ------------------------------------------------------------------ display
     def gold_display(self, doc: Document) -> list[Span]:

@@ -7,18 +7,15 @@ Sentiment (negative / neutral / positive, per sentence or per NewsMTSC target) a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
 from bench.data.schema import Document, Span
 from bench.errors import ConfigError
-from bench.metrics.calibration import multiclass_calibration
-from bench.metrics.sentences import multiclass_metrics
 from bench.predictions import DocumentPrediction, TextExample
-from bench.report.plots import confusion_matrix_png, reliability_png
-from bench.tasks.base import Task, words
+from bench.tasks.base import words
+from bench.tasks.multiclass import MulticlassItems
 from bench.tasks.outputs import Output, unit_probability_output
 
 
@@ -32,7 +29,7 @@ class Unit:
     gold: str | None
 
 
-class UnitClassification(Task):
+class UnitClassification(MulticlassItems):
     """Classes ``classes`` per unit. Gold: the sentence label ``label_key``, or the sub-label of each
     ``target_category`` span (then the unit is the target within its sentence)."""
 
@@ -106,30 +103,6 @@ class UnitClassification(Task):
                 start, end = unit.target or (unit.start, unit.end)
                 items.append({"start": start, "end": end, "gold": unit.gold, "score": list(probs)})
         return {**pred.to_dict(), "items": items, "n_words": words(doc.text), "scored_spans": [], "gold_spans": []}
-
-    def _indices(self, gold: Sequence[Any]) -> np.ndarray:
-        return np.array([self.classes.index(g) for g in gold], dtype=int)
-
-    def _probs(self, scores: np.ndarray) -> np.ndarray:
-        return np.asarray(scores, dtype=float).reshape(-1, len(self.classes))
-
-    def item_metrics(self, gold: Sequence[Any], scores: np.ndarray, threshold: float) -> dict[str, float]:
-        return multiclass_metrics(self._indices(gold), self._probs(scores), self.classes, self.ordinal)
-
-    def item_decisions(self, scores: np.ndarray, threshold: float) -> np.ndarray:
-        return np.array([self.classes[i] for i in self._probs(scores).argmax(axis=1)], dtype=object)
-
-    def calibration(self, gold: Sequence[Any], scores: np.ndarray, n_bins: int) -> dict[str, float]:
-        return multiclass_calibration(self._indices(gold), self._probs(scores), n_bins)
-
-    def plots(self, gold: Sequence[Any], scores: np.ndarray, threshold: float, folder: Path, title: str,
-              n_bins: int) -> list[Path]:
-        y, probs = self._indices(gold), self._probs(scores)
-        pred = probs.argmax(axis=1)
-        return [confusion_matrix_png(y, pred, range(len(self.classes)), list(self.classes), title,
-                                     folder / "confusion_matrix.png"),
-                reliability_png(pred == y, probs.max(axis=1), n_bins, f"{title} (top label)",
-                                folder / "reliability_diagram.png")]
 
     # ------------------------------------------------------------------ display
     def gold_display(self, doc: Document) -> list[Span]:

@@ -1,0 +1,44 @@
+"""Scoring shared by the task types whose items get one of N classes (unit classification, span labelling)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from bench.metrics.calibration import multiclass_calibration
+from bench.metrics.sentences import multiclass_metrics
+from bench.report.plots import confusion_matrix_png, reliability_png
+from bench.tasks.base import Task
+
+
+class MulticlassItems(Task):
+    """Items with a gold class name and a probability row over ``class_names``, decided by argmax."""
+
+    #: whether the classes are ordered (then a Spearman correlation is reported)
+    ordinal: bool = False
+
+    def _indices(self, gold: Sequence[Any]) -> np.ndarray:
+        return np.array([self.class_names.index(g) for g in gold], dtype=int)
+
+    def _probs(self, scores: np.ndarray) -> np.ndarray:
+        return np.asarray(scores, dtype=float).reshape(-1, len(self.class_names))
+
+    def item_metrics(self, gold: Sequence[Any], scores: np.ndarray, threshold: float) -> dict[str, float]:
+        return multiclass_metrics(self._indices(gold), self._probs(scores), self.class_names, self.ordinal)
+
+    def item_decisions(self, scores: np.ndarray, threshold: float) -> np.ndarray:
+        return np.array([self.class_names[i] for i in self._probs(scores).argmax(axis=1)], dtype=object)
+
+    def calibration(self, gold: Sequence[Any], scores: np.ndarray, n_bins: int) -> dict[str, float]:
+        return multiclass_calibration(self._indices(gold), self._probs(scores), n_bins)
+
+    def plots(self, gold: Sequence[Any], scores: np.ndarray, threshold: float, folder: Path, title: str,
+              n_bins: int) -> list[Path]:
+        y, probs = self._indices(gold), self._probs(scores)
+        pred = probs.argmax(axis=1)
+        return [confusion_matrix_png(y, pred, range(len(self.class_names)), list(self.class_names), title,
+                                     folder / "confusion_matrix.png"),
+                reliability_png(pred == y, probs.max(axis=1), n_bins, f"{title} (top label)",
+                                folder / "reliability_diagram.png")]
