@@ -50,7 +50,10 @@ class EvalTable:
         """From ``predictions.jsonl`` records (what a run logs), so runs can be compared later."""
         exact, overlap, density, item_doc, offsets, gold, scores = [], [], [], [], [], [], []
         for i, rec in enumerate(records):
-            pred = [(s["start"], s["end"]) for s in rec.get("scored_spans", [])]
+            scored = rec.get("scored_spans")
+            if scored is None:  # records logged before they named their scored spans
+                scored = [s for s in rec.get("spans", []) if s["label"].partition("/")[0] == task.span_category]
+            pred = [(s["start"], s["end"]) for s in scored]
             gold_spans = [(s["start"], s["end"]) for s in rec.get("gold_spans", [])]
             exact.append(exact_counts(pred, gold_spans))
             overlap.append(overlap_sums(pred, gold_spans))

@@ -14,7 +14,7 @@ from mlflow.tracking import MlflowClient
 
 from bench.errors import ConfigError
 from bench.evaluation import EvalTable
-from bench.tasks import Task, build_task
+from bench.tasks import Task, build_task, load_task
 
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
@@ -41,12 +41,16 @@ TASK_SPEC_PARAM = "task.spec"
 
 
 def task_of(run: Run) -> Task:
-    """The task a run was scored with, rebuilt from its ``task.spec`` parameter."""
+    """The task a run was scored with, rebuilt from its ``task.spec`` parameter (runs logged before
+    tasks had one: the task config of the same name)."""
+    params = run.data.params
     try:
-        return build_task(json.loads(run.data.params[TASK_SPEC_PARAM]))
+        if TASK_SPEC_PARAM in params:
+            return build_task(json.loads(params[TASK_SPEC_PARAM]))
+        return load_task(params["task.name"])
     except (KeyError, ValueError) as exc:
         raise ConfigError(f"MLflow run {run.info.run_id} is not a newsbias-bench model run "
-                          f"(no readable {TASK_SPEC_PARAM} parameter: {exc})") from None
+                          f"(no readable {TASK_SPEC_PARAM} or task.name parameter: {exc})") from None
 
 
 def levels_of(run: Run) -> list[str]:
