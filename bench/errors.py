@@ -43,3 +43,7 @@ class BenchWarning(UserWarning):
 
 class CacheWarning(BenchWarning):
     """A cache entry could not be read; it was evicted and is rebuilt."""
+
+
+class InSampleWarning(BenchWarning):
+    """A model is evaluated on documents it was trained on: the figures are in-sample."""

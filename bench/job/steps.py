@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -16,7 +17,7 @@ from bench import analysis
 from bench.cache import PredictionCache
 from bench.data.load import corpus_supports, load_corpus
 from bench.data.schema import Document
-from bench.errors import BenchError, ConfigError
+from bench.errors import BenchError, ConfigError, InSampleWarning
 from bench.evaluation import evaluate
 from bench.job.state import Reference, RunState
 from bench.job.training import fit_or_reuse
@@ -149,6 +150,14 @@ def fit_model(state: RunState) -> None:
                                                 cache_dir=corpus_cache_dir(state.cfg), folder=state.model_dir,
                                                 progress=bool(state.cfg.get("progress", True)))
     state.tags.update(tags)
+    if tags.get("model_source") in ("trained",) or str(tags.get("model_source", "")).startswith("cache:"):
+        seen = {d.id for d in train} & {d.id for d in state.eval_docs}
+        same = state.train_corpus.fingerprint == (state.corpus.fingerprint if state.corpus else None)
+        state.tags["in_sample"] = str(bool(seen) and same).lower()
+        if seen and same:
+            warnings.warn(f"{len(seen)} of the {len(state.eval_docs)} evaluated documents were in the training data: "
+                          "these are in-sample figures (give the corpus a train split or a corpus@train_corpus)",
+                          InSampleWarning, stacklevel=1)
 
 
 def prediction_cache(state: RunState) -> PredictionCache | None:
