@@ -86,3 +86,10 @@ def test_the_training_corpus_has_settings_of_its_own(tmp_path: Path, shared_data
         step(state)
     assert state.train_corpus is not None and state.train_corpus.name == "babe"
     assert state.tags["train_corpus_fingerprint"] != "09b7ab19411ef39e"  # SG1, not the default SG2
+
+
+def test_the_training_corpus_data_dir_moves_only_the_training_corpus(tmp_path: Path) -> None:
+    state = _state(tmp_path, "corpus=mbic", "corpus@train_corpus=babe", "train_corpus.data_dir=/elsewhere",
+                   "model=tfidf_logreg")
+    assert state.cfg.train_corpus.root == "/elsewhere/babe"
+    assert state.cfg.corpus.root != "/elsewhere/mbic" and state.cfg.corpus.root.endswith("/mbic")
