@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from bench.data.schema import Document, Span
+
+
+#: legend entries the stylesheet colours itself (span categories, sentiment classes)
+_STYLED = {"loaded_language", "unverified_source", "informational_bias", "sentiment_target", "sentiment-negative",
+           "sentiment-neutral", "sentiment-positive"}
+_UNSAFE_CSS = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def css_name(label: str) -> str:
+    """A label as a CSS class name: ``category/sub`` → ``category-sub``, other characters → ``_``."""
+    return _UNSAFE_CSS.sub("_", label.replace("/", "-"))
+
+
+def palette(entries: Sequence[str]) -> list[tuple[str, str]]:
+    """(CSS class, light colour) for legend entries the stylesheet does not colour (task classes and labels)."""
+    import matplotlib
+
+    colours = matplotlib.colormaps["tab20"].colors
+    todo = [css_name(e) for e in entries if css_name(e) not in _STYLED]
+    return [(name, matplotlib.colors.to_hex(tuple(0.55 * c + 0.45 for c in colours[i % len(colours)])))
+            for i, name in enumerate(todo)]
 
 
 @dataclass
@@ -21,7 +43,7 @@ class Segment:
     @property
     def css(self) -> str:
         categories = sorted({label.partition("/")[0] for label in self.labels})
-        classes = [f"hl hl-{c}" for c in categories] + [f"hl-{label.replace('/', '-')}" for label in self.labels]
+        classes = [f"hl hl-{css_name(c)}" for c in categories] + [f"hl-{css_name(label)}" for label in self.labels]
         return " ".join(classes + (["unmatched"] if self.unmatched else []))
 
     @property
@@ -81,5 +103,6 @@ def render_document_report(
             ),
         })
     return _environment().get_template("report.html.j2").render(
-        title=title, run_info=run_info, metrics=metrics, documents=rendered, categories=categories
+        title=title, run_info=run_info, metrics=metrics, documents=rendered,
+        legend=[(c, css_name(c)) for c in categories], palette=palette(categories),
     )
