@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
@@ -17,12 +16,13 @@ from bench import analysis
 from bench.cache import PredictionCache
 from bench.data.load import corpus_supports, load_corpus
 from bench.data.schema import Document
-from bench.errors import BenchError, ConfigError, InSampleWarning
+from bench.errors import ConfigError, InSampleWarning
 from bench.evaluation import evaluate
 from bench.job.state import Reference, RunState
 from bench.job.training import fit_or_reuse
 from bench.predictions import DocumentPrediction
 from bench.scorers.base import Scorer
+from bench.targets import instantiate_target
 from bench.tasks import Task
 
 
@@ -34,33 +34,12 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _bench_cause(exc: BaseException) -> BenchError | None:
-    """The first :class:`BenchError` in an exception's chain of causes."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, BenchError):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
-
-
 def build_scorer(model_cfg: DictConfig) -> Scorer:
     """Instantiate the scorer named by ``model_cfg._target_`` (``name`` is not a parameter)."""
     params = OmegaConf.to_container(model_cfg, resolve=True)
     assert isinstance(params, dict)
     params.pop("name", None)
-    try:
-        scorer = instantiate(params, _convert_="all")
-    except Exception as exc:  # Hydra wraps import and argument errors in its own exception types
-        cause = _bench_cause(exc)
-        if cause is not None:  # our own one-line error (a bad model folder, a bad setting)
-            raise cause from None
-        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-        raise ConfigError(f"model {model_cfg.get('name')!r} could not be built: "
-                          f"{lines[-1] if lines else type(exc).__name__}") from exc
-    if not isinstance(scorer, Scorer):
-        raise ConfigError(f"model {model_cfg.get('name')!r}: {params.get('_target_')} is not a bench Scorer")
-    return scorer
+    return instantiate_target(params, Scorer, f"model {model_cfg.get('name')!r}", "model._target_")
 
 
 def corpus_cache_dir(cfg: DictConfig) -> Path | None:

@@ -24,26 +24,11 @@ __all__ = ["Output", "SpanDetection", "SpanLabelling", "Task", "UnitClassificati
 
 def build_task(cfg: DictConfig | Mapping[str, Any]) -> Task:
     """Instantiate the task class named by ``cfg._target_`` with the config's parameters."""
-    from hydra.utils import instantiate
+    from bench.targets import instantiate_target
 
     params = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else dict(cfg)
     assert isinstance(params, dict)
-    name = params.get("name")
-    if "_target_" not in params:
-        raise ConfigError(f"task {name!r}: its config names no task class (_target_), e.g. "
-                          "bench.tasks.SpanDetection")
-    try:
-        task = instantiate(params, _convert_="all")
-    except Exception as exc:  # Hydra wraps import and argument errors
-        cause = exc.__cause__ if isinstance(exc.__cause__, ConfigError) else None
-        if isinstance(exc, ConfigError) or cause is not None:
-            raise (cause or exc) from None
-        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-        raise ConfigError(f"task._target_={params['_target_']}: task {name!r} could not be built: "
-                          f"{lines[-1] if lines else type(exc).__name__}") from None
-    if not isinstance(task, Task):
-        raise ConfigError(f"task {name!r}: {params['_target_']} is not a bench task type")
-    return task
+    return instantiate_target(params, Task, f"task {params.get('name')!r}", "task._target_")
 
 
 def load_task(name: str) -> Task:
