@@ -129,7 +129,7 @@ def fit_model(state: RunState) -> None:
                                                 cache_dir=corpus_cache_dir(state.cfg), folder=state.model_dir,
                                                 progress=bool(state.cfg.get("progress", True)))
     state.tags.update(tags)
-    if tags.get("model_source") in ("trained",) or str(tags.get("model_source", "")).startswith("cache:"):
+    if tags.get("model_source", "").startswith(("trained", "cache:")):  # not a model loaded from elsewhere
         seen = {d.id for d in train} & {d.id for d in state.eval_docs}
         same = state.train_corpus.fingerprint == (state.corpus.fingerprint if state.corpus else None)
         state.tags["in_sample"] = str(bool(seen) and same).lower()

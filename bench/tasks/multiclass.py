@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
+from bench.data.schema import Document
 from bench.metrics.calibration import multiclass_calibration
 from bench.metrics.sentences import multiclass_metrics
+from bench.predictions import DocumentPrediction
 from bench.report.plots import confusion_matrix_png, reliability_png
 from bench.tasks.base import Task
 
@@ -18,6 +21,18 @@ class MulticlassItems(Task):
 
     #: whether the classes are ordered (then a Spearman correlation is reported)
     ordinal: bool = False
+
+    @abstractmethod
+    def unit_count(self, doc: Document) -> int:
+        """How many classified units (rows of ``unit_probs``) the document has."""
+
+    def pack(self, docs: Sequence[Document], rows: Sequence[Sequence[float]]) -> list[DocumentPrediction]:
+        out, row = [], 0
+        for doc in docs:
+            n = self.unit_count(doc)
+            out.append(DocumentPrediction(doc.id, unit_probs=[[float(x) for x in r] for r in rows[row : row + n]]))
+            row += n
+        return out
 
     def _indices(self, gold: Sequence[Any]) -> np.ndarray:
         return np.array([self.class_names.index(g) for g in gold], dtype=int)

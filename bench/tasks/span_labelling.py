@@ -77,13 +77,8 @@ class SpanLabelling(MulticlassItems):
                             self.labels.index(self.label_of(span)))  # type: ignore[arg-type]
                 for doc in docs for span in self.gold_spans(doc)]
 
-    def pack(self, docs: Sequence[Document], rows: Sequence[Sequence[float]]) -> list[DocumentPrediction]:
-        out, row = [], 0
-        for doc in docs:
-            n = len(self.gold_spans(doc))
-            out.append(DocumentPrediction(doc.id, unit_probs=[[float(x) for x in r] for r in rows[row : row + n]]))
-            row += n
-        return out
+    def unit_count(self, doc: Document) -> int:
+        return len(self.gold_spans(doc))
 
     # ------------------------------------------------------------------ scoring
     def record(self, doc: Document, pred: DocumentPrediction, spans_are_gold: bool) -> dict[str, Any]:

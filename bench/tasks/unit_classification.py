@@ -87,13 +87,8 @@ class UnitClassification(MulticlassItems):
                 out.append(TextExample(doc.id, doc.text[unit.start : unit.end], target, label))
         return out
 
-    def pack(self, docs: Sequence[Document], rows: Sequence[Sequence[float]]) -> list[DocumentPrediction]:
-        out, row = [], 0
-        for doc in docs:
-            n = len(self.units(doc))
-            out.append(DocumentPrediction(doc.id, unit_probs=[[float(x) for x in r] for r in rows[row : row + n]]))
-            row += n
-        return out
+    def unit_count(self, doc: Document) -> int:
+        return len(self.units(doc))
 
     # ------------------------------------------------------------------ scoring
     def record(self, doc: Document, pred: DocumentPrediction, spans_are_gold: bool) -> dict[str, Any]:
