@@ -1,0 +1,1 @@
+"""Tools for annotating corpora by the project's guideline (worksheets, agreement)."""

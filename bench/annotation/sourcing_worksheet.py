@@ -1,0 +1,122 @@
+"""Worksheets for the PolNeAR sourcing layer: one row per attribution event, with its context.
+
+``python -m bench.annotation.sourcing_worksheet --data-dir ../shared/datasets --split dev --out sheet.tsv``
+writes the rows an annotator classifies by ``corpora/ANNOTATION_GUIDELINE.md`` (source classes).
+The worksheet holds PolNeAR text and is a working file: never commit it; the layer under
+``corpora/polnear_sourcing/`` keeps only ids, offsets and classes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+CONTEXT_CHARS = 400
+
+
+@dataclass(frozen=True)
+class EventRow:
+    item_id: str
+    article: str
+    annotator: str
+    event: str
+    source_offsets: str
+    source_text: str
+    cue_text: str
+    content_text: str
+    context: str
+
+
+def _spans(field: str) -> list[tuple[int, int]]:
+    out = []
+    for part in field.split(";"):
+        start, end = part.split()
+        out.append((int(start), int(end)))
+    return out
+
+
+def read_events(ann: Path, text: str) -> list[EventRow]:
+    """Attribution events of one brat ``.ann`` file with the surface text of their parts."""
+    stem = ann.stem
+    article, _, annotator = stem.rpartition("_")
+    entities: dict[str, tuple[str, list[tuple[int, int]]]] = {}
+    events: list[tuple[str, dict[str, str]]] = []
+    for line in ann.read_text(encoding="utf-8").splitlines():
+        if line.startswith("T"):
+            tid, body, _surface = line.split("\t", 2)
+            kind, _, offsets = body.partition(" ")
+            entities[tid] = (kind, _spans(offsets))
+        elif line.startswith("E"):
+            eid, body = line.split("\t", 1)
+            roles = dict(part.split(":", 1) for part in body.split())
+            events.append((eid, roles))
+    rows = []
+    for eid, roles in events:
+        def surface(role: str) -> tuple[str, list[tuple[int, int]]]:
+            tid = roles.get(role)
+            if tid is None or tid not in entities:
+                return "", []
+            spans = entities[tid][1]
+            return " … ".join(text[s:e] for s, e in spans), spans
+
+        source, source_spans = surface("Source")
+        cue, cue_spans = surface("Cue")
+        content, _ = surface("Content")
+        anchors = [s for s, _ in source_spans + cue_spans] or [0]
+        first = min(anchors)
+        last = max([e for _, e in source_spans + cue_spans] or [first])
+        before = text[max(0, first - CONTEXT_CHARS):first]
+        after = text[last:last + 120]
+        context = re.sub(r"\s+", " ", f"{before}[[{text[first:last]}]]{after}")
+        if len(content) > 240:
+            content = content[:240] + "…"
+        rows.append(EventRow(
+            item_id=f"{stem}:{eid}", article=article, annotator=annotator, event=eid,
+            source_offsets=";".join(f"{s} {e}" for s, e in source_spans),
+            source_text=re.sub(r"\s+", " ", source), cue_text=re.sub(r"\s+", " ", cue),
+            content_text=re.sub(r"\s+", " ", content), context=context,
+        ))
+    return rows
+
+
+def worksheet(root: Path, split: str) -> list[EventRow]:
+    """Every attribution event of a PolNeAR split, all annotators, in file and event order."""
+    base = root / "data" / split
+    rows: list[EventRow] = []
+    for ann in sorted((base / "attributions").glob("*.ann")):
+        article = ann.stem.rpartition("_")[0]
+        text = (base / "text" / f"{article}.txt").read_text(encoding="utf-8")
+        rows.extend(read_events(ann, text))
+    return rows
+
+
+def write(rows: list[EventRow], out: Path) -> None:
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+        writer.writerow(["item_id", "source_text", "cue_text", "content_text", "context"])
+        for row in rows:
+            writer.writerow([row.item_id, row.source_text, row.cue_text, row.content_text, row.context])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=Path("../shared/datasets"))
+    parser.add_argument("--split", default="dev")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--sample", type=float, default=None, help="seeded share of rows (second pass)")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    rows = worksheet(args.data_dir / "polnear-attribution", args.split)
+    if args.sample:
+        rng = random.Random(args.seed)
+        rows = sorted(rng.sample(rows, round(len(rows) * args.sample)), key=rows.index)
+    write(rows, args.out)
+    print(f"{len(rows)} attribution events -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()
