@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
 
 from bench.data.schema import Document
 from bench.evaluation import EvalTable
@@ -25,7 +26,7 @@ def metric_key(value: object) -> str:
 def intervals(table: EvalTable, *, n_resamples: int, seed: int, confidence: float) -> dict[str, float]:
     """``<metric>.ci_low`` / ``<metric>.ci_high`` for every headline metric (documents resampled)."""
     names = table.task.headline_names(table.levels)
-    found = confidence_intervals(table.metrics, names, len(table.doc_ids), n_resamples=n_resamples, seed=seed,
+    found = confidence_intervals(table, names, len(table.doc_ids), n_resamples=n_resamples, seed=seed,
                                  confidence=confidence)
     out = {}
     for name, (low, high) in found.items():
@@ -46,18 +47,23 @@ def slices(table: EvalTable, docs: Sequence[Document], records: Sequence[dict[st
     """Headline metrics per metadata value (outlet, leaning, topic, ...) and recall per gold label."""
     rows: list[dict[str, Any]] = []
     names = table.task.headline_names(table.levels)
+    chosen: list[tuple[str, str, list[int]]] = []
     for key in keys:
         groups: dict[str, list[int]] = {}
         for i, doc in enumerate(docs):
             value = doc.metadata.get(key)
             if value not in (None, ""):
                 groups.setdefault(str(value), []).append(i)
-        for value, members in sorted(groups.items()):
-            if len(members) < min_documents:
-                continue
-            metrics = table.metrics(members)
+        chosen += [(key, value, members) for value, members in sorted(groups.items())
+                   if len(members) >= min_documents]
+    if chosen:  # every slice at once: a slice is a resample that draws each of its documents once
+        counts = np.zeros((len(chosen), len(table.doc_ids)))
+        for row, (_, _, members) in enumerate(chosen):
+            counts[row, members] = 1
+        found = table.resampled(counts)
+        for row, (key, value, members) in enumerate(chosen):
             rows.append({"slice": key, "value": value, "documents": len(members),
-                         **{n: metrics.get(n, math.nan) for n in names}})
+                         **{n: float(found[n][row]) if n in found else math.nan for n in names}})
     if span_labels and "span" in table.levels:
         pred = [[(s["start"], s["end"]) for s in r["scored_spans"]] for r in records]
         gold = [[(s["start"], s["end"], s.get("native_label") or s["label"]) for s in r["gold_spans"]] for r in records]

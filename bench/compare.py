@@ -59,7 +59,7 @@ def compare_tables(a: EvalTable, b: EvalTable, metrics: list[str], *, n_resample
                    ) -> dict[str, Any]:
     results = [{**asdict(r), "relative": r.relative,
                 "better": _better(r.difference, a.task.higher_is_better(r.metric))}
-               for r in paired_bootstrap(a.metrics, b.metrics, metrics, len(a.doc_ids), n_resamples=n_resamples,
+               for r in paired_bootstrap(a, b, metrics, len(a.doc_ids), n_resamples=n_resamples,
                                          seed=seed)]
     gold = np.array(a.item_gold, dtype=object)
     test = mcnemar(gold, a.decisions().astype(object), b.decisions().astype(object))

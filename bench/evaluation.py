@@ -14,8 +14,10 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from bench.data.schema import Document
-from bench.metrics.documents import document_metrics
-from bench.metrics.spans import exact_counts, exact_from_counts, overlap_from_sums, overlap_sums
+from bench.metrics.documents import document_metrics, document_metrics_resampled
+from bench.metrics.spans import (exact_counts, exact_from_counts, exact_from_totals, overlap_from_sums,
+                                 overlap_from_totals, overlap_sums)
+from bench.metrics.weighted import per_resample
 from bench.predictions import DocumentPrediction
 from bench.tasks import Task
 
@@ -36,6 +38,8 @@ class EvalTable:
     item_gold: list[Any]
     item_scores: np.ndarray  # (items,) P(positive) or (items, classes) probabilities
     calibration_bins: int = 10
+    #: (documents, k) statistics the task computes per document for measures of its own (k may be 0)
+    doc_stats: np.ndarray | None = None
     _doc_items: list[np.ndarray] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
@@ -64,10 +68,12 @@ class EvalTable:
                 offsets.append((item["start"], item["end"]))
                 gold.append(item["gold"])
                 scores.append(item["score"])
+        stats = [tuple(task.document_statistics(rec)) for rec in records]
         return cls(task, list(levels), threshold, [r["doc_id"] for r in records],
                    np.array(exact, dtype=float).reshape(-1, 3), np.array(overlap, dtype=float).reshape(-1, 4),
                    np.array(density, dtype=float).reshape(-1, 2), np.array(item_doc, dtype=int),
-                   offsets, gold, np.array(scores, dtype=float), calibration_bins)
+                   offsets, gold, np.array(scores, dtype=float), calibration_bins,
+                   np.array(stats, dtype=float).reshape(len(records), -1) if records else None)
 
     # ----------------------------------------------------------------- metrics
     def items_of(self, doc_indices: Iterable[int]) -> np.ndarray:
@@ -91,7 +97,38 @@ class EvalTable:
         if "document" in self.levels:
             out.update({f"document.{k}": v for k, v in
                         document_metrics(self.density[idx, 0], self.density[idx, 1]).items()})
+            if self.doc_stats is not None and self.doc_stats.shape[1]:
+                out.update({f"document.{k}": v for k, v in self.task.document_measures(self.doc_stats[idx]).items()})
         out["n_documents"] = float(len(idx))
+        return out
+
+    def resampled(self, counts: np.ndarray) -> dict[str, np.ndarray]:
+        """:meth:`metrics` of many resamples at once, each an array over resamples.
+
+        ``counts`` (resamples × documents) says how often each document was drawn; its items count
+        as often. A metric a resample leaves undefined (no item, one class) is NaN.
+        """
+        w = np.asarray(counts, dtype=float).reshape(-1, len(self.doc_ids))
+        out: dict[str, np.ndarray] = {}
+        if "span" in self.levels:
+            out.update({f"span.exact.{k}": v for k, v in exact_from_totals(w @ self.exact).items()})
+            out.update({f"span.overlap.{k}": v for k, v in overlap_from_totals(w @ self.overlap).items()})
+        level = self.task.item_level
+        if level in self.levels and len(self.item_doc):
+            item_w = w[:, self.item_doc]
+            empty = item_w.sum(axis=1) == 0
+            found = {**self.task.item_metrics_resampled(self.item_gold, self.item_scores, self.threshold, item_w),
+                     **self.task.calibration_resampled(self.item_gold, self.item_scores, self.calibration_bins,
+                                                       item_w)}
+            out.update({f"{level}.{k}": np.where(empty, np.nan, v) for k, v in found.items()})
+        if "document" in self.levels:
+            out.update({f"document.{k}": v for k, v in
+                        document_metrics_resampled(self.density[:, 0], self.density[:, 1], w).items()})
+            if self.doc_stats is not None and self.doc_stats.shape[1]:
+                stats = self.doc_stats
+                out.update({f"document.{k}": v for k, v in
+                            per_resample(lambda i: self.task.document_measures(stats[i]), w).items()})
+        out["n_documents"] = w.sum(axis=1)
         return out
 
     def decisions(self) -> np.ndarray:

@@ -60,7 +60,7 @@ def rank(tables: list[RunTable], metric: str, *, alpha: float, n_resamples: int,
         low = t.run.data.metrics.get(f"{metric}.ci_low")
         high = t.run.data.metrics.get(f"{metric}.ci_high")
         if low is None or high is None:
-            low, high = confidence_intervals(t.table.metrics, [metric], len(t.table.doc_ids),
+            low, high = confidence_intervals(t.table, [metric], len(t.table.doc_ids),
                                              n_resamples=n_resamples, seed=seed)[metric]
         rows.append({"model": t.model, "run_id": t.run.info.run_id, "value": value, "ci_low": low, "ci_high": high,
                      "table": t})
@@ -78,7 +78,7 @@ def rank(tables: list[RunTable], metric: str, *, alpha: float, n_resamples: int,
             if "group" in other:
                 continue
             a, b = align(row["table"], other["table"])
-            result = paired_bootstrap(a.metrics, b.metrics, [metric], len(a.doc_ids), n_resamples=n_resamples,
+            result = paired_bootstrap(a, b, [metric], len(a.doc_ids), n_resamples=n_resamples,
                                       seed=seed)[0]
             if not (result.p_value < alpha):
                 other["group"], other["p_vs_leader"] = group, result.p_value

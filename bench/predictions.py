@@ -25,21 +25,26 @@ class DocumentPrediction:
     ``spans``: predicted spans with scores. ``sentence_scores``: P(positive) for each of
     ``doc.sentences`` (span-detection tasks). ``unit_probs``: one probability row over the task's
     classes per unit (sentence or target) of a unit-classification task, or per gold span of a
-    span-labelling task.
+    span-labelling task. ``notes``: what the scorer reports about this document (e.g. an LLM's
+    failure reason); written to ``predictions.jsonl`` when present.
     """
 
     doc_id: str
     spans: list[Span] = field(default_factory=list)
     sentence_scores: list[float] = field(default_factory=list)
     unit_probs: list[list[float]] = field(default_factory=list)
+    notes: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "doc_id": self.doc_id,
             "spans": [s.to_dict() for s in self.spans],
             "sentence_scores": self.sentence_scores,
             "unit_probs": self.unit_probs,
         }
+        if self.notes:
+            out["notes"] = self.notes
+        return out
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> "DocumentPrediction":
@@ -52,4 +57,5 @@ class DocumentPrediction:
             ],
             sentence_scores=[float(x) for x in raw["sentence_scores"]],
             unit_probs=[[float(x) for x in row] for row in raw["unit_probs"]],
+            notes=dict(raw.get("notes") or {}),
         )

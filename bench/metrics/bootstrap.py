@@ -1,39 +1,86 @@
 """Bootstrap over documents: confidence intervals and the paired comparison of two systems.
 
-Resampling is done by ``scipy.stats.bootstrap`` (documents drawn with replacement, seeded);
-percentile intervals are read off its bootstrap distribution with NaN-aware percentiles,
-because a resample can leave a metric undefined (e.g. ROC-AUC with a single class).
+Documents are drawn with replacement, seeded: the same draws ``scipy.stats.bootstrap`` makes with
+``rng=np.random.default_rng(seed)``. A statistic is either
+
+- an object with ``metrics(indices)`` and ``resampled(counts)`` (an :class:`~bench.evaluation.EvalTable`):
+  all resamples are scored at once from the (resamples × documents) matrix of how often each
+  document was drawn, vectorised; or
+- a plain function ``indices -> {name: value}``, called once per resample.
+
+Percentile intervals are read off the bootstrap distribution with NaN-aware percentiles, because a
+resample can leave a metric undefined (e.g. ROC-AUC with a single class).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Protocol, Sequence, Union, runtime_checkable
 
 import numpy as np
-from scipy.stats import bootstrap
+
+#: resamples scored together (bounds the memory of the per-item weight matrices)
+CHUNK = 250
 
 
-def _distribution(statistic: Callable[[np.ndarray], np.ndarray], n_items: int, n_resamples: int,
-                  seed: int) -> np.ndarray:
-    """Bootstrap distribution (statistics × resamples) of ``statistic`` over item indices."""
-    result = bootstrap((np.arange(n_items),), lambda idx: np.asarray(statistic(idx.astype(int)), dtype=float),
-                       vectorized=False, n_resamples=n_resamples, method="percentile",
-                       random_state=np.random.default_rng(seed))
-    return np.atleast_2d(result.bootstrap_distribution)
+@runtime_checkable
+class ResampledStatistic(Protocol):
+    """Metrics of a set of documents, and of many resamples of them at once."""
+
+    def metrics(self, doc_indices: np.ndarray | Sequence[int] | None = None) -> dict[str, float]: ...
+
+    def resampled(self, counts: np.ndarray) -> Mapping[str, np.ndarray]: ...
 
 
-def confidence_intervals(statistic: Callable[[np.ndarray], dict[str, float]], names: Sequence[str],
-                         n_items: int, *, n_resamples: int = 1000, seed: int = 13,
-                         confidence: float = 0.95) -> dict[str, tuple[float, float]]:
-    """Percentile interval for each named metric of ``statistic(indices)``.
+Statistic = Union[ResampledStatistic, Callable[[np.ndarray], Mapping[str, float]]]
+
+
+def resample_indices(n_items: int, n_resamples: int, seed: int) -> np.ndarray:
+    """(resamples × items) indices drawn with replacement, as ``scipy.stats.bootstrap`` draws them."""
+    return np.random.default_rng(seed).integers(0, n_items, (n_resamples, n_items))
+
+
+def resample_counts(indices: np.ndarray, n_items: int) -> np.ndarray:
+    """How often each item appears in each resample (rows of ``indices``)."""
+    rows = np.asarray(indices, dtype=np.int64)
+    flat = rows + n_items * np.arange(len(rows), dtype=np.int64)[:, None]
+    return np.bincount(flat.ravel(), minlength=len(rows) * n_items).reshape(len(rows), n_items)
+
+
+def _full(statistic: Statistic, n_items: int) -> Mapping[str, float]:
+    if isinstance(statistic, ResampledStatistic):
+        return statistic.metrics()
+    return statistic(np.arange(n_items))
+
+
+def _distribution(statistic: Statistic, names: Sequence[str], indices: np.ndarray, n_items: int) -> np.ndarray:
+    """Bootstrap distribution (names × resamples) of ``statistic`` over the resamples ``indices``."""
+    out = np.full((len(names), len(indices)), math.nan)
+    vectorised = isinstance(statistic, ResampledStatistic)
+    for start in range(0, len(indices), CHUNK):
+        block = indices[start : start + CHUNK]
+        if vectorised:
+            values = statistic.resampled(resample_counts(block, n_items))  # type: ignore[union-attr]
+            for row, name in enumerate(names):
+                if name in values:
+                    out[row, start : start + len(block)] = values[name]
+            continue
+        for offset, idx in enumerate(block):
+            found = statistic(idx)  # type: ignore[operator]
+            out[:, start + offset] = [found.get(name, math.nan) for name in names]
+    return out
+
+
+def confidence_intervals(statistic: Statistic, names: Sequence[str], n_items: int, *, n_resamples: int = 1000,
+                         seed: int = 13, confidence: float = 0.95) -> dict[str, tuple[float, float]]:
+    """Percentile interval for each named metric of ``statistic``.
 
     An interval is (NaN, NaN) with fewer than two items or when most resamples leave it undefined.
     """
     if n_items < 2 or not names:
         return {name: (math.nan, math.nan) for name in names}
-    dist = _distribution(lambda idx: [statistic(idx).get(n, math.nan) for n in names], n_items, n_resamples, seed)
+    dist = _distribution(statistic, names, resample_indices(n_items, n_resamples, seed), n_items)
     alpha = (1 - confidence) / 2
     out = {}
     for name, row in zip(names, dist):
@@ -64,8 +111,7 @@ class PairedResult:
         return self.difference / self.b if self.b else math.nan
 
 
-def paired_bootstrap(metrics_a: Callable[[np.ndarray], dict[str, float]],
-                     metrics_b: Callable[[np.ndarray], dict[str, float]], names: Sequence[str], n_items: int, *,
+def paired_bootstrap(metrics_a: Statistic, metrics_b: Statistic, names: Sequence[str], n_items: int, *,
                      n_resamples: int = 1000, seed: int = 13, confidence: float = 0.95) -> list[PairedResult]:
     """Resample documents once for both systems; test H0: no difference (two-sided), per metric.
 
@@ -73,14 +119,9 @@ def paired_bootstrap(metrics_a: Callable[[np.ndarray], dict[str, float]],
     observed difference (the paired bootstrap test of Koehn 2004 / Berg-Kirkpatrick et al. 2012),
     capped at 1.
     """
-    everything = np.arange(n_items)
-    full_a, full_b = metrics_a(everything), metrics_b(everything)
-
-    def differences(idx: np.ndarray) -> list[float]:
-        ma, mb = metrics_a(idx), metrics_b(idx)
-        return [ma.get(n, math.nan) - mb.get(n, math.nan) for n in names]
-
-    dist_all = _distribution(differences, n_items, n_resamples, seed)
+    full_a, full_b = _full(metrics_a, n_items), _full(metrics_b, n_items)
+    indices = resample_indices(n_items, n_resamples, seed)
+    dist_all = _distribution(metrics_a, names, indices, n_items) - _distribution(metrics_b, names, indices, n_items)
     alpha = (1 - confidence) / 2
     results = []
     for name, dist in zip(names, dist_all):

@@ -7,7 +7,8 @@ import re
 from typing import Sequence
 
 import numpy as np
-from scipy.stats import spearmanr
+
+from bench.metrics.weighted import mean_or_nan, weight_matrix, weighted_spearman
 
 _WORD = re.compile(r"\w+")
 
@@ -23,6 +24,8 @@ def document_metrics(gold_density: Sequence[float], predicted_density: Sequence[
 
     Spearman's rho is NaN with fewer than three documents or a constant side.
     """
+    from scipy.stats import spearmanr
+
     g = np.asarray(gold_density, dtype=float)
     p = np.asarray(predicted_density, dtype=float)
     varied = len(g) >= 3 and np.ptp(g) > 0 and np.ptp(p) > 0
@@ -33,3 +36,14 @@ def document_metrics(gold_density: Sequence[float], predicted_density: Sequence[
         "spearman": float(spearmanr(g, p).statistic) if varied else math.nan,
         "n": float(len(g)),
     }
+
+
+def document_metrics_resampled(gold_density: Sequence[float], predicted_density: Sequence[float],
+                               weights: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`document_metrics` of every resample (rows of ``weights``: how often each document was drawn)."""
+    g = np.asarray(gold_density, dtype=float)
+    p = np.asarray(predicted_density, dtype=float)
+    w = weight_matrix(weights, len(g))
+    n = w.sum(axis=1)
+    return {"gold_density": mean_or_nan(w @ g, n), "predicted_density": mean_or_nan(w @ p, n),
+            "density_mae": mean_or_nan(w @ np.abs(g - p), n), "spearman": weighted_spearman(g, p, w), "n": n}

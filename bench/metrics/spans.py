@@ -65,6 +65,26 @@ def overlap_from_sums(sums: np.ndarray) -> dict[str, float]:
     return {"precision": float(precision), "recall": float(recall), "f1": f1(precision, recall)}
 
 
+def exact_from_totals(totals: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`exact_from_counts` of many resamples at once, from their summed (tp, predicted, gold) rows."""
+    tp, n_pred, n_gold = np.asarray(totals, dtype=float).reshape(-1, 3).T
+    return _prf(tp, n_pred, tp, n_gold) | {"n_predicted": n_pred, "n_gold": n_gold, "true_positives": tp}
+
+
+def overlap_from_totals(totals: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`overlap_from_sums` of many resamples at once, from their summed (p_sum, r_sum, |S|, |T|) rows."""
+    p_sum, r_sum, n_pred, n_gold = np.asarray(totals, dtype=float).reshape(-1, 4).T
+    return _prf(p_sum, n_pred, r_sum, n_gold)
+
+
+def _prf(p_num: np.ndarray, p_den: np.ndarray, r_num: np.ndarray, r_den: np.ndarray) -> dict[str, np.ndarray]:
+    precision = np.divide(p_num, p_den, out=np.zeros(p_num.shape), where=p_den != 0)
+    recall = np.divide(r_num, r_den, out=np.zeros(r_num.shape), where=r_den != 0)
+    both = precision + recall
+    f1 = np.divide(2 * precision * recall, both, out=np.zeros(both.shape), where=both != 0)
+    return {"precision": precision, "recall": recall, "f1": f1}
+
+
 def exact_match(predicted: Sequence[Sequence[Offsets]], gold: Sequence[Sequence[Offsets]]) -> dict[str, float]:
     """Micro P/R/F1 over documents; a prediction counts when its offsets equal a gold span's."""
     rows = np.array([exact_counts(p, g) for p, g in zip(predicted, gold, strict=True)], dtype=float).reshape(-1, 3)
