@@ -7,6 +7,13 @@ Arrow DatasetDict) and its second load (read back from the cache), and the cache
 For every model (``--models``): training time (trainable models), documents/s and tokens/s of
 prediction, peak resident memory while predicting, and for transformer scorers the ratio of the
 harness's throughput to a raw batched forward pass of the same model on the same inputs.
+
+``--pool``: transformer throughput on the sentences of PTC + Szeged + BABE + BASIL (see
+:mod:`bench.benchmark_pool`): harness end to end, raw pre-tokenised forward at the same precision and
+batches, the tokenizer alone, per engine (``--engines torch torch+int8 onnx onnx+int8``) and precision
+(``--precisions fp32 bf16``); ``--pool-limit N`` times a seeded sample of N sentences, ``--compare-fp32``
+adds the largest probability difference and the changed decisions against fp32. Device and batching
+come from model overrides (``model.device=cuda``, ``model.max_tokens_per_batch=...``).
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from bench.cli.errors import fail
 from bench.config import config_dir, corpus_config, register_resolvers
 from bench.data.load import load_corpus
 from bench.data.schema import Document
-from bench.errors import BenchError
+from bench.errors import BenchError, ConfigError
 from bench.job.steps import build_scorer, seed_everything
 from bench.report.console import console
 from bench.tasks import Task, build_task
@@ -170,6 +177,44 @@ def benchmark_model(model: str, corpus_name: str, task_name: str, n_docs: int, n
     return row
 
 
+def pool_base_scorer(model: str, overrides: Sequence[str], seed: int) -> Any:
+    """The ``--pool`` model: a sentence classifier from ``conf/model/<model>.yaml`` with the model overrides,
+    ready to predict (a saved model with ``model.load_from``, else the encoder with a seeded untrained
+    head: throughput does not depend on the weights)."""
+    import torch
+
+    from bench.scorers.hf_common import resolve_model_path
+    from bench.scorers.hf_models import TransformerSentenceClassifier
+
+    with initialize_config_dir(str(config_dir()), version_base="1.3"):
+        cfg = compose("config", overrides=[f"model={model}",
+                                           *[o for o in overrides if o.lstrip("+").startswith("model.")]])
+    seed_everything(seed)
+    scorer = build_scorer(cfg.model)
+    if not isinstance(scorer, TransformerSentenceClassifier):
+        raise ConfigError(f"--pool times transformer sentence classifiers (e.g. minilm), not {model!r}")
+    if not scorer.is_fitted:
+        torch.manual_seed(seed)
+        scorer._from_pretrained(resolve_model_path(scorer.model_name_or_path), num_labels=2)
+        scorer.task_name = "pool"
+    return scorer
+
+
+def run_pool(args: argparse.Namespace) -> None:
+    """``--pool``: build the sentence pool and print the throughput table."""
+    import torch
+
+    from bench.benchmark_pool import benchmark_pool, pool_sentences, print_pool
+
+    cache = None if args.cache_dir.lower() == "none" else Path(args.cache_dir)
+    texts, counts = pool_sentences(args.pool_corpora, args.overrides, cache, args.pool_limit, args.seed)
+    base = pool_base_scorer(args.pool_model, args.overrides, args.seed)
+    rows = benchmark_pool(texts, base, args.engines, args.precisions, args.compare_fp32)
+    device = (torch.cuda.get_device_name(base.device) if base.device.type == "cuda" else "CPU")
+    print_pool(rows, counts, device, psutil.cpu_count() or 0)
+    console.print("(figures from one run on this machine; rerun for variance)")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.benchmark", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -182,15 +227,40 @@ def main(argv: list[str] | None = None) -> None:
                              f"(default: {' '.join(LOAD_CORPORA)}; --corpus-load alone: none)")
     parser.add_argument("--documents", type=int, default=500, help="documents to predict")
     parser.add_argument("--train-documents", type=int, default=1000, help="documents to train on")
+    parser.add_argument("--pool", action="store_true",
+                        help="only the transformer throughput on the PTC + Szeged + BABE + BASIL sentence pool")
+    parser.add_argument("--pool-corpora", nargs="+", default=["ptc", "szeged", "babe", "basil"], metavar="CORPUS")
+    parser.add_argument("--pool-limit", type=int, default=None, metavar="N",
+                        help="time a seeded sample of N pool sentences (a quick run)")
+    parser.add_argument("--pool-model", default="minilm", help="a transformer sentence classifier config")
+    parser.add_argument("--engines", nargs="+", default=["torch"], metavar="ENGINE",
+                        help="torch, torch+int8, onnx, onnx+int8 (default: torch)")
+    parser.add_argument("--precisions", nargs="+", default=["auto"], metavar="PRECISION",
+                        help="precisions of the torch engine: auto (bf16 on CUDA, fp32 on CPU), fp32, bf16, fp16")
+    parser.add_argument("--compare-fp32", action="store_true",
+                        help="compare every engine's probabilities with the fp32 torch model's")
+    parser.add_argument("--cache-dir", default=".cache", help="corpus cache folder ('none': parse every time)")
+    parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("overrides", nargs="*",
                         help="Hydra overrides, e.g. model.epochs=1 model.device=cuda (model settings apply to the "
                              "models that have them)")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
-    for names in (args.models, args.corpus_load):  # an override after a list option lands in that list
-        args.overrides += [n for n in names if "=" in n]
+    for names in (args.models, args.corpus_load, args.pool_corpora, args.engines, args.precisions):
+        args.overrides += [n for n in names if "=" in n]  # an override after a list option lands in that list
         names[:] = [n for n in names if "=" not in n]
+    for option, values, allowed in (("--engines", args.engines, ("torch", "torch+int8", "onnx", "onnx+int8")),
+                                    ("--precisions", args.precisions, ("auto", "fp32", "bf16", "fp16"))):
+        wrong = [v for v in values if v not in allowed]
+        if wrong or not values:
+            parser.error(f"{option}: {', '.join(wrong) or 'nothing'} (choose from {', '.join(allowed)})")
     register_resolvers()
+    if args.pool:
+        try:
+            run_pool(args)
+        except Exception as exc:
+            fail(exc, args.verbose)
+        return
     load_rows: list[dict[str, Any]] = []
     if args.corpus_load:
         started = time.perf_counter()

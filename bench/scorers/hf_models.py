@@ -1,13 +1,20 @@
-"""Transformer scorers: fine-tuned sentence classifier and token tagger, and a generic pipeline adapter."""
+"""Transformer scorers: fine-tuned sentence classifier and token tagger, and a generic pipeline adapter.
+
+Inference tokenises every input once, on a background thread ahead of the forward passes, in
+batches of similar token length (``model.max_tokens_per_batch`` padded tokens, or ``batch_size``
+inputs), copies them to CUDA from pinned memory without blocking, runs at ``model.precision``
+(bf16 autocast on CUDA by default, fp32 on CPU) and reads the results back once at the end.
+``model.runtime=onnx`` and ``model.quantize=int8`` choose a faster CPU engine (``hf_runtime``).
+"""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, ClassVar, Sequence
 
 import numpy as np
 import torch
-from sklearn.metrics import average_precision_score, f1_score
 
 from bench.data.schema import Document, Span
 from bench.errors import ConfigError
@@ -15,8 +22,10 @@ from bench.metrics.spans import merge_overlapping
 from bench.scorers.base import DocumentPrediction, Scorer
 from bench.predictions import TextExample
 from bench.scorers.examples import bio_tags, spans_from_bio
-from bench.scorers.hf_common import (TrainingSettings, length_sorted_batches, pick_device, resolve_model_path,
+from bench.scorers.hf_common import (Batch, TrainingSettings, encode, padded_batches, pick_device, precision_name,
+                                     prefetch, resolve_model_path, resolve_precision, tokens_per_batch, train_batch_size,
                                      train_loop)
+from bench.scorers.hf_runtime import build_engine, check_runtime
 from bench.scorers.model_files import check_hf_folder
 from bench.scorers.trainable import TrainableScorer, best_f1_threshold, read_meta, tuned_threshold, write_meta
 from bench.tasks import Output, Task, span_label_output, span_output, unit_probability_output
@@ -26,12 +35,10 @@ BIO = ("O", "B", "I")
 
 def _quiet_transformers() -> None:
     """Silence the expected 'newly initialised head' report when fine-tuning a base encoder."""
-    import datasets
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()  # "Loading weights" bars: the job shows its own progress
-    datasets.disable_progress_bars()  # "Map" bars of the tokenisation
 
 
 class _TransformerScorer(TrainableScorer):
@@ -40,12 +47,16 @@ class _TransformerScorer(TrainableScorer):
     auto_class: str = ""
     #: bench_meta.json entries this scorer needs beyond the common ones
     _required_meta: dict[str, type] = {}
+    #: inference-only settings: not part of the trained model's key (the prediction fingerprint names the engine)
+    inference_only: ClassVar[frozenset[str]] = frozenset({"runtime", "quantize", "max_tokens_per_batch"})
 
     def __init__(self, model_name_or_path: str = "minilm", max_length: int = 128, batch_size: int = 32,
-                 device: str = "auto", epochs: int = 3, train_batch_size: int = 16, learning_rate: float = 5e-5,
-                 weight_decay: float = 0.01, warmup_ratio: float = 0.1, patience: int = 1,
-                 max_steps_per_epoch: int | None = None, trust_remote_code: bool = False,
-                 load_from: str | None = None, seed: int = 13, tune_threshold: bool = True) -> None:
+                 device: str = "auto", epochs: int = 3, train_batch_size: int | str = 16,
+                 learning_rate: float = 5e-5, weight_decay: float = 0.01, warmup_ratio: float = 0.1,
+                 patience: int = 1, max_steps_per_epoch: int | None = None, trust_remote_code: bool = False,
+                 load_from: str | None = None, seed: int = 13, tune_threshold: bool = True,
+                 precision: str = "auto", max_tokens_per_batch: int | str | None = "auto", runtime: str = "torch",
+                 quantize: str | None = None) -> None:
         self.model_name_or_path = model_name_or_path
         self.max_length, self.batch_size, self.device_name = max_length, batch_size, device
         self.device = pick_device(device)
@@ -53,12 +64,64 @@ class _TransformerScorer(TrainableScorer):
         self.epochs, self.train_batch_size, self.learning_rate = epochs, train_batch_size, learning_rate
         self.weight_decay, self.warmup_ratio, self.patience = weight_decay, warmup_ratio, patience
         self.max_steps_per_epoch = max_steps_per_epoch
-        self.settings = TrainingSettings(epochs, train_batch_size, learning_rate, weight_decay, warmup_ratio,
-                                         patience, max_steps_per_epoch)
+        self.precision, self.max_tokens_per_batch = precision, max_tokens_per_batch
+        self.runtime, self.quantize = runtime, quantize
+        self.dtype = resolve_precision(precision, self.device)
+        check_runtime(runtime, quantize, precision, self.device)
+        self.settings = TrainingSettings(epochs, train_batch_size_for(train_batch_size, self.device), learning_rate,
+                                         weight_decay, warmup_ratio, patience, max_steps_per_epoch)
         self.model: Any = None
         self.tokenizer: Any = None
+        self._engine: Any = None
         super().__init__(load_from=load_from, seed=seed, tune_threshold=tune_threshold)
 
+    # ------------------------------------------------------------------ inference settings
+    def inference_variant(self) -> str:
+        """How inference departs from the fp32 torch model ('' when it does not): runtime, int8, precision."""
+        parts = [self.runtime] if self.runtime != "torch" else []
+        parts += [self.quantize] if self.quantize else []
+        inference_dtype = torch.float32 if (self.runtime != "torch" or self.quantize) else self.dtype
+        parts += [precision_name(inference_dtype)] if inference_dtype != torch.float32 else []
+        return "-".join(parts)
+
+    def fingerprint(self) -> str:
+        """The trained model's key, plus the inference variant (its predictions differ slightly)."""
+        variant = self.inference_variant()
+        return f"{super().fingerprint()}+{variant}" if variant else super().fingerprint()
+
+    def training_params(self) -> dict[str, Any]:
+        """:meth:`params` less the inference-only settings, with the precision training actually runs at
+        (mixed precision on CUDA only): on a CPU, ``precision=bf16`` reuses the fp32-trained model."""
+        params = {k: v for k, v in self.params().items() if k not in self.inference_only}
+        params["precision"] = precision_name(self.dtype) if self.device.type == "cuda" else "fp32"
+        return params
+
+    def fp32_reference(self) -> "_TransformerScorer | None":
+        """The same fitted model predicting in fp32 with torch, to measure what the inference variant
+        changes (None when this scorer already predicts that way)."""
+        if not self.inference_variant():
+            return None
+        reference = copy.copy(self)
+        reference.runtime, reference.quantize, reference.dtype, reference._engine = "torch", None, torch.float32, None
+        return reference
+
+    def engine(self) -> Any:
+        """The inference engine, built on first use (ONNX export, int8 quantisation)."""
+        if self._engine is None:
+            names = [n for n in self.tokenizer.model_input_names if n != "offset_mapping"]
+            self._engine = build_engine(self.model, names, runtime=self.runtime, quantize=self.quantize,
+                                        device=self.device, dtype=self.dtype)
+        return self._engine
+
+    def _batches(self, texts: Sequence[str], pairs: Sequence[str | None] | None, *, offsets: bool = False
+                 ) -> Any:
+        engine = self.engine()
+        budget = tokens_per_batch(self.max_tokens_per_batch, engine.device)
+        return prefetch(padded_batches(self.tokenizer, texts, pairs, max_length=self.max_length,
+                                       batch_size=self.batch_size, max_tokens=budget, pin=engine.pin,
+                                       offsets=offsets))
+
+    # ------------------------------------------------------------------ model files
     def _from_pretrained(self, source: str, **kwargs: Any) -> None:
         import transformers
 
@@ -69,6 +132,27 @@ class _TransformerScorer(TrainableScorer):
             raise ConfigError(f"{source}: a fast tokenizer is needed for character offsets")
         self.model = auto.from_pretrained(source, trust_remote_code=self.trust_remote_code, use_safetensors=True,
                                           **kwargs).to(self.device)
+        self._engine = None
+
+    def fit(self, train: Sequence[Document], task: Task, validation: Sequence[Document] | None = None
+            ) -> "_TransformerScorer":
+        """Training, validation and threshold tuning use the torch model (at ``model.precision``) whatever
+        ``model.runtime`` and ``model.quantize`` say: the trained model and its threshold do not depend on them."""
+        runtime, quantize = self.runtime, self.quantize
+        self.runtime, self.quantize, self._engine = "torch", None, None
+        try:
+            return super().fit(train, task, validation)  # type: ignore[return-value]
+        finally:
+            self.runtime, self.quantize, self._engine = runtime, quantize, None
+
+    def _train(self, make_batch: Any, n_examples: int, validate: Any) -> tuple[list[dict[str, float]], dict[str, float]]:
+        """The training loop at ``model.precision`` (mixed precision on CUDA); the engine is rebuilt after."""
+        self._engine = None
+        result = train_loop(self.model, make_batch, n_examples, self.settings, seed=self.seed, validate=validate,
+                            device=self.device, dtype=self.dtype if self.device.type == "cuda" else torch.float32,
+                            progress=self.show_progress)
+        self._engine = None
+        return result
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -93,33 +177,23 @@ class _TransformerScorer(TrainableScorer):
         pass
 
 
+def train_batch_size_for(setting: int | str, device: torch.device) -> int:
+    """``model.train_batch_size`` as a number (``auto``: larger on CUDA)."""
+    if not (setting == "auto" or (isinstance(setting, int) and not isinstance(setting, bool) and setting >= 1)):
+        raise ConfigError(f"model.train_batch_size={setting!r}: must be an integer ≥ 1 or auto")
+    return train_batch_size(setting, device)
+
+
 class TransformerSentenceClassifier(_TransformerScorer):
     """Sentence classification (binary tasks) or target-pair classification (sentiment)."""
 
     outputs = (unit_probability_output(), span_label_output())
     auto_class = "AutoModelForSequenceClassification"
 
-    def _tokenized(self, examples: Sequence[TextExample]) -> Any:
-        """All examples tokenised once, in batches, as an Arrow ``datasets.Dataset`` (no padding yet)."""
-        from datasets import Dataset
-
+    @staticmethod
+    def _inputs(examples: Sequence[TextExample]) -> tuple[list[str], list[str | None] | None]:
         pairs = [e.target for e in examples]
-        with_pairs = any(p is not None for p in pairs)
-        data = Dataset.from_dict({"text": [e.text for e in examples],
-                                  **({"pair": [p or "" for p in pairs]} if with_pairs else {})})
-
-        def tokenize(batch: dict[str, list[str]]) -> Any:
-            if with_pairs:
-                return self.tokenizer(batch["text"], batch["pair"], truncation="longest_first",
-                                      max_length=self.max_length)
-            return self.tokenizer(batch["text"], truncation=True, max_length=self.max_length)
-
-        return data.map(tokenize, batched=True, batch_size=1000, remove_columns=data.column_names,
-                        keep_in_memory=True)
-
-    def _padded(self, tokenized: Any, rows: Sequence[int]) -> dict[str, torch.Tensor]:
-        """The given rows of a tokenised dataset padded to their longest, as tensors."""
-        return self.tokenizer.pad(tokenized[list(rows)], return_tensors="pt")
+        return [e.text for e in examples], (pairs if any(p is not None for p in pairs) else None)
 
     @torch.inference_mode()
     def _probabilities(self, examples: Sequence[TextExample]) -> np.ndarray:
@@ -127,12 +201,11 @@ class TransformerSentenceClassifier(_TransformerScorer):
         out = np.zeros((len(examples), self.model.config.num_labels), dtype=np.float32)
         if not examples:
             return out
-        tokenized = self._tokenized(examples)
-        lengths = [len(ids) for ids in tokenized["input_ids"]]
-        for batch in length_sorted_batches(lengths, self.batch_size):
-            encoded = self._padded(tokenized, batch)
-            logits = self.model(**{k: v.to(self.device) for k, v in encoded.items()}).logits
-            out[batch] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+        rows, chunks = [], []
+        for batch in self._batches(*self._inputs(examples)):
+            chunks.append(torch.softmax(self.engine()(batch.inputs).float(), dim=-1))
+            rows.append(batch.rows)
+        out[np.concatenate(rows)] = torch.cat(chunks).cpu().numpy()  # the one read-back from the device
         return out
 
     def _fit(self, train: Sequence[Document], task: Task, validation: Sequence[Document] | None) -> None:
@@ -142,17 +215,20 @@ class TransformerSentenceClassifier(_TransformerScorer):
         examples = task.text_examples(train)
         val = task.text_examples(validation) if validation else []
         labels = torch.tensor([e.label for e in examples])
-
-        tokenized = self._tokenized(examples)
+        encoded = encode(self.tokenizer, *self._inputs(examples), self.max_length)  # tokenised once
+        pad_id = self.tokenizer.pad_token_id or 0
+        left = self.tokenizer.padding_side == "left"
 
         def make_batch(indices: list[int]) -> dict[str, torch.Tensor]:
             if not indices:
                 return {}
-            encoded = dict(self._padded(tokenized, indices))
-            encoded["labels"] = labels[indices]
-            return encoded
+            batch = {k: torch.from_numpy(v) for k, v in encoded.pad(indices, pad_id, left).items()}
+            batch["labels"] = labels[indices]
+            return batch
 
         def validate() -> float:
+            from sklearn.metrics import average_precision_score, f1_score
+
             probs = self._probabilities(val)
             gold = [e.label for e in val]
             if n_labels == 2:
@@ -160,9 +236,7 @@ class TransformerSentenceClassifier(_TransformerScorer):
             return float(f1_score(gold, probs.argmax(1), average="macro", labels=list(range(n_labels)),
                                   zero_division=0))
 
-        self.training_history, summary = train_loop(self.model, make_batch, len(examples), self.settings,
-                                                    seed=self.seed, validate=validate if val else None,
-                                                    device=self.device, progress=self.show_progress)
+        self.training_history, summary = self._train(make_batch, len(examples), validate if val else None)
         self.training_metrics = {"train.examples": float(len(examples)), **summary}
         if n_labels == 2 and val and self.tune_threshold:
             self.threshold = best_f1_threshold([e.label for e in val], self._probabilities(val)[:, 1])
@@ -189,15 +263,11 @@ class TransformerTokenTagger(_TransformerScorer):
     def _load_extra(self, meta: dict[str, Any]) -> None:
         self.category = meta["category"]
 
-    def _encode(self, texts: Sequence[str]) -> Any:
-        return self.tokenizer(list(texts), truncation=True, padding="longest", max_length=self.max_length,
-                              return_offsets_mapping=True, return_tensors="pt")
-
     @staticmethod
-    def _tokens(offsets: torch.Tensor, mask: torch.Tensor, base: int) -> list[tuple[int, int, int]]:
-        """(start, end, position) of real tokens, shifted by ``base`` (special tokens have empty offsets)."""
-        return [(int(s) + base, int(e) + base, i) for i, ((s, e), m) in enumerate(zip(offsets.tolist(), mask.tolist()))
-                if m and e > s]
+    def _tokens(offsets: np.ndarray, base: int, shift: int = 0) -> list[tuple[int, int, int]]:
+        """(start, end, position) of real tokens, shifted by ``base`` (special tokens have empty offsets);
+        ``shift``: padding before the tokens (left padding)."""
+        return [(int(s) + base, int(e) + base, i + shift) for i, (s, e) in enumerate(offsets.tolist()) if e > s]
 
     def _sentence_units(self, docs: Sequence[Document]) -> list[tuple[Document, int, int]]:
         return [(doc, s.start, s.end) for doc in docs for s in doc.sentences]
@@ -214,19 +284,30 @@ class TransformerTokenTagger(_TransformerScorer):
                 for doc in train}
         if not any(gold.values()):
             raise ConfigError(f"model needs {self.category} span annotations in the training corpus; it has none")
+        # tokenised and tagged once; a batch is only padding
+        encoded = encode(self.tokenizer, [doc.text[s:e] for doc, s, e in units], None, self.max_length, offsets=True)
+        assert encoded.offsets is not None
+        tags = []
+        for (doc, start, _), offsets in zip(units, encoded.offsets):
+            row = np.full(len(offsets), -100, dtype=np.int64)
+            tokens = self._tokens(offsets, start)
+            for (_, _, position), tag in zip(tokens, bio_tags(tokens, gold[doc.id])):
+                row[position] = BIO.index(tag)
+            tags.append(row)
+        pad_id = self.tokenizer.pad_token_id or 0
+        left = self.tokenizer.padding_side == "left"
 
         def make_batch(indices: list[int]) -> dict[str, torch.Tensor]:
             if not indices:
                 return {}
-            chosen = [units[i] for i in indices]
-            encoded = self._encode([doc.text[s:e] for doc, s, e in chosen])
-            labels = torch.full(encoded["input_ids"].shape, -100, dtype=torch.long)
-            for row, (doc, start, _) in enumerate(chosen):
-                tokens = self._tokens(encoded["offset_mapping"][row], encoded["attention_mask"][row], start)
-                for (_, _, position), tag in zip(tokens, bio_tags(tokens, gold[doc.id])):
-                    labels[row, position] = BIO.index(tag)
-            encoded.pop("offset_mapping")
-            return {**encoded, "labels": labels}
+            arrays = encoded.pad(indices, pad_id, left)
+            labels = np.full(arrays["input_ids"].shape, -100, dtype=np.int64)
+            for i, r in enumerate(indices):
+                if left:
+                    labels[i, labels.shape[1] - len(tags[r]):] = tags[r]
+                else:
+                    labels[i, : len(tags[r])] = tags[r]
+            return {**{k: torch.from_numpy(v) for k, v in arrays.items()}, "labels": torch.from_numpy(labels)}
 
         val_docs = list(validation or [])
 
@@ -238,30 +319,33 @@ class TransformerTokenTagger(_TransformerScorer):
                                   [[(s.start, s.end) for s in d.spans_of(self.category or "")] for d in val_docs])["f1"]
 
         self.task_name = task.name
-        self.training_history, summary = train_loop(self.model, make_batch, len(units), self.settings,
-                                                    seed=self.seed, validate=validate if val_docs else None,
-                                                    device=self.device, progress=self.show_progress)
+        self.training_history, summary = self._train(make_batch, len(units), validate if val_docs else None)
         self.training_metrics = {"train.examples": float(len(units)), **summary}
         if val_docs and self.tune_threshold:
             self.threshold = tuned_threshold(task, val_docs, self.predict_spans(val_docs, task))
         self.training_metrics["train.threshold"] = self.threshold
 
     @torch.inference_mode()
+    def _token_outputs(self, texts: Sequence[str]) -> list[tuple[Batch, torch.Tensor, torch.Tensor]]:
+        """Per batch: P(inside a span) and the argmax tag of every token position (read back at the end)."""
+        outputs = []
+        for batch in self._batches(texts, None, offsets=True):
+            probs = torch.softmax(self.engine()(batch.inputs).float(), dim=-1)
+            outputs.append((batch, 1.0 - probs[..., 0], probs.argmax(dim=-1)))
+        return [(batch, inside.cpu(), tags.cpu()) for batch, inside, tags in outputs]
+
     def predict_spans(self, documents: Sequence[Document], task: Task) -> list[DocumentPrediction]:
         self.model.eval()
         units = self._sentence_units(documents)
         results: list[tuple[list[tuple[int, int]], list[float], float]] = [([], [], 0.0)] * len(units)
-        for batch in length_sorted_batches([e - s for _, s, e in units], self.batch_size):
-            chosen = [units[i] for i in batch]
-            encoded = self._encode([doc.text[s:e] for doc, s, e in chosen])
-            offsets, mask = encoded.pop("offset_mapping"), encoded["attention_mask"]
-            probs = torch.softmax(self.model(**{k: v.to(self.device) for k, v in encoded.items()}).logits.float(),
-                                  dim=-1).cpu().numpy()
-            for row, index in enumerate(batch):
+        left = self.tokenizer.padding_side == "left"
+        for batch, inside_all, tags_all in self._token_outputs([doc.text[s:e] for doc, s, e in units]):
+            width = inside_all.shape[1]
+            for row, (index, offsets) in enumerate(zip(batch.rows.tolist(), batch.offsets)):
                 _, start, _ = units[index]
-                tokens = self._tokens(offsets[row], mask[row], start)
-                inside = [1.0 - float(probs[row, pos, 0]) for _, _, pos in tokens]
-                tags = [BIO[int(probs[row, pos].argmax())] for _, _, pos in tokens]
+                tokens = self._tokens(offsets, start, width - len(offsets) if left else 0)
+                inside = [float(inside_all[row, pos]) for _, _, pos in tokens]
+                tags = [BIO[int(tags_all[row, pos])] for _, _, pos in tokens]
                 spans = spans_from_bio(tokens, tags)
                 span_scores = [float(np.mean([p for (s, e, _), p in zip(tokens, inside) if a <= s and e <= b]))
                                for a, b in spans]

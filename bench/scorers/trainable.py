@@ -131,6 +131,10 @@ class TrainableScorer(Scorer):
             raise DataError(f"saved model could not be loaded ({type(exc).__name__}: "
                             f"{text.splitlines()[0] if text else ''})", path=str(folder)) from None
 
+    def training_params(self) -> dict[str, Any]:
+        """The settings the trained model depends on (its cache key): :meth:`params` less inference-only ones."""
+        return self.params()
+
     @property
     def is_fitted(self) -> bool:
         return self.task_name is not None
