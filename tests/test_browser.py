@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from mlflow.tracking import MlflowClient
 
-from cli_helpers import run_bench
+from cli_helpers import job_runs, run_bench, start_mlflow_server
 from conftest import require_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -27,12 +23,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-component-update", "--disable-sync"]
 HOSTILE = ("Officials called him <script>window.__pwned = 1</script> a dictator, "
            "reportedly according to a Telegram channel <img src=x onerror=\"window.__pwned = 2\">.")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -52,23 +42,10 @@ def browser():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("server")
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
-         "--backend-store-uri", f"sqlite:///{tmp / 'mlflow.db'}", "--artifacts-destination", str(tmp / "artifacts"),
-         "--workers", "1"], cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail("the MLflow server did not start on loopback within 90 s")
+    try:
+        process, url = start_mlflow_server(tmp)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
     yield url, tmp
     process.terminate()
     process.wait(timeout=20)
@@ -90,8 +67,8 @@ def runs(server):
         assert result.returncode == 0, result.stderr[-3000:]
     client = MlflowClient(url)
     experiment = client.get_experiment_by_name("newsbias/reference/loaded_language")
-    reference_run, = client.search_runs([experiment.experiment_id])
-    hostile_run, = client.search_runs([client.get_experiment_by_name("newsbias/hostile/loaded_language")
+    reference_run, = job_runs(client, [experiment.experiment_id])
+    hostile_run, = job_runs(client, [client.get_experiment_by_name("newsbias/hostile/loaded_language")
                                        .experiment_id])
     return url, experiment.experiment_id, reference_run, hostile_run, tmp
 
@@ -118,7 +95,7 @@ def test_mlflow_ui_shows_run_metrics_and_report(browser, runs) -> None:
 
     frame = _artifact_frame(page, url, experiment_id, reference_run.info.run_id, "report_reference.html")
     gold = frame.locator(".article.gold mark.hl-loaded_language")
-    assert gold.count() == 15
+    assert gold.count() == 12  # the adjudicated gold (corpora/reference/ADJUDICATION.md)
     assert "dictator" in gold.all_inner_texts()
     background = frame.locator(".article.predicted mark.hl").first.evaluate(
         "el => getComputedStyle(el).backgroundColor")

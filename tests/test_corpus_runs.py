@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from mlflow.tracking import MlflowClient
 
-from cli_helpers import run_bench, tracking_uri
+from cli_helpers import job_runs, run_bench, tracking_uri
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
 
@@ -20,7 +20,7 @@ def test_corpus_task_sweep(shared_data, tmp_path, corpora: str, task: str) -> No
     result = run_bench(tmp_path, "-m", f"corpus={corpora}", f"task={task}", "evaluation.bootstrap_resamples=200")
     assert result.returncode == 0, result.stderr[-3000:]
     client = MlflowClient(tracking_uri(tmp_path))
-    runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
+    runs = job_runs(client, [e.experiment_id for e in client.search_experiments()])
     assert {r.data.tags["corpus"] for r in runs} == set(corpora.split(","))
     for run in runs:
         assert run.info.status == "FINISHED"
@@ -44,7 +44,7 @@ def test_lenient_skips_are_tagged(shared_data, tmp_path) -> None:
                         "corpus.strict=false")
     assert lenient.returncode == 0, lenient.stderr[-2000:]
     client = MlflowClient(tracking_uri(tmp_path))
-    runs = client.search_runs([e.experiment_id for e in client.search_experiments()],
+    runs = job_runs(client, [e.experiment_id for e in client.search_experiments()],
                               filter_string="attributes.status = 'FINISHED'")
     assert runs[0].data.tags["skipped.malformed_rows"] == "1"
 
@@ -68,7 +68,7 @@ def test_tasks_added_by_yaml_run_end_to_end(shared_data, tmp_path, corpus: str, 
                        "model.max_steps_per_epoch=4", "model.max_length=64", "model.device=cpu")
     assert result.returncode == 0, result.stderr[-3000:]
     client = MlflowClient(tracking_uri(tmp_path))
-    runs = {r.data.tags["model"]: r for r in client.search_runs([e.experiment_id for e in client.search_experiments()])}
+    runs = {r.data.tags["model"]: r for r in job_runs(client, [e.experiment_id for e in client.search_experiments()])}
     assert set(runs) == {"majority", "tfidf_logreg", "minilm"}
     for run in runs.values():
         assert run.info.status == "FINISHED" and metric in run.data.metrics and f"{metric}.ci_low" in run.data.metrics

@@ -7,50 +7,29 @@ disks, which need a process of their own, are in test_job_faults.py.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import pickle
 import shutil
 import socket
-import sys
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import pytest
 from mlflow.tracking import MlflowClient
 
-from bench.__main__ import main
 from bench.data.corpus import Corpus
 from bench.scorers.sklearn_models import CRFSpanTagger, SklearnSentenceClassifier
 from bench.tasks import load_task
+from cli_helpers import Outcome, job_runs, run_in_process
 
 LOADED = load_task("loaded_language")
 TEXT = "The dictator left the capital. Sources say he is ill."
 
 
-@dataclass
-class Outcome:
-    code: int | str | None
-    stderr: str
-
-
 def run_cli(*args: str) -> Outcome:
     """``python -m bench ARGS`` in this process."""
-    saved = sys.argv
-    sys.argv = ["bench", *args]
-    err, out = io.StringIO(), io.StringIO()
-    code: int | str | None = 0
-    try:
-        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
-            main()
-    except SystemExit as exc:
-        code = exc.code
-    finally:
-        sys.argv = saved
-    return Outcome(code, err.getvalue())
+    return run_in_process(*args)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +43,7 @@ def _finished(store: Path) -> int:
         return 0
     client = MlflowClient(f"sqlite:///{db}")
     ids = [e.experiment_id for e in client.search_experiments()]
-    return len([r for r in client.search_runs(ids, max_results=5000) if r.info.status == "FINISHED"]) if ids else 0
+    return len([r for r in job_runs(client, ids, max_results=5000) if r.info.status == "FINISHED"]) if ids else 0
 
 
 # --- files the cases are built from ------------------------------------------------------------

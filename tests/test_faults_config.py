@@ -176,7 +176,7 @@ MODEL_TASK = {"vader": "sentiment", "unverified_patterns": "unverified_sources",
               "unverified_patterns_lexicons": "unverified_sources"}
 
 
-@pytest.mark.parametrize("model", [m for m in available("model") if m != "hf_pipeline"])
+@pytest.mark.parametrize("model", [m for m in available("model") if m not in ("hf_pipeline", "llm")])
 def test_each_model_config_validates(model: str) -> None:
     validate_job_config(compose_cfg(f"model={model}", f"task={MODEL_TASK.get(model, 'loaded_language')}"))
 

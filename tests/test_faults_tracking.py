@@ -27,6 +27,7 @@ from bench.runs import resolve_run_id
 from bench.tracking import orphans
 from bench.tracking.mlflow_run import TrackedRun
 from bench.tracking.store import open_store, prepare_store
+from cli_helpers import job_runs
 
 TIMEOUT = 2.0
 HTTP_ENV = ("MLFLOW_HTTP_REQUEST_TIMEOUT", "MLFLOW_HTTP_REQUEST_MAX_RETRIES", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR")
@@ -214,7 +215,7 @@ def test_parallel_first_runs_on_a_fresh_store(tmp_path: Path) -> None:
     assert [p.returncode for p in processes] == [0] * 4, [err[-800:] for _, err in results]
     client = MlflowClient(uri)
     experiment = client.get_experiment_by_name("parallel")
-    runs = client.search_runs([experiment.experiment_id])
+    runs = job_runs(client, [experiment.experiment_id])
     assert sorted(r.info.status for r in runs) == ["FINISHED"] * 4
     assert {r.info.run_id for r in runs} == {out.strip() for out, _ in results}
     assert all(r.data.tags[orphans.HOST_TAG] == socket.gethostname() for r in runs)

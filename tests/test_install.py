@@ -14,7 +14,7 @@ from mlflow import MlflowClient
 from mlflow.entities import Run
 
 from bench.data.corpus import Corpus
-from cli_helpers import ROOT, run_bench, tracking_uri
+from cli_helpers import job_runs, ROOT, run_bench, tracking_uri
 
 pytestmark = pytest.mark.slow
 
@@ -76,7 +76,7 @@ def _only_run(uri: str, experiment: str) -> Run:
     client = MlflowClient(uri)
     found = client.get_experiment_by_name(experiment)
     assert found is not None, f"no experiment {experiment}"
-    runs = client.search_runs([found.experiment_id])
+    runs = job_runs(client, [found.experiment_id])
     assert len(runs) == 1
     return runs[0]
 
@@ -102,7 +102,7 @@ def test_console_script_runs_from_any_directory(venv: Path, tmp_path: Path, refe
     _ok(_run(_bench_args(venv, tmp_path, "task=loaded_language", "model=lexicon"), cwd=tmp_path))
     run = _only_run(tracking_uri(tmp_path), "newsbias/reference/loaded_language")
     assert run.info.status == "FINISHED"
-    assert run.data.tags["corpus_fingerprint"] == reference.fingerprint == "4d70936162faa4c1"
+    assert run.data.tags["corpus_fingerprint"] == reference.fingerprint == "9a0416d0dd17a03c"
     assert Path(run.data.params["paths.corpora_dir"]).is_relative_to(venv)
     assert run.data.tags["git_commit"] == "unknown"
     assert "span.overlap.f1" in run.data.metrics

@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
-from cli_helpers import run_bench, tracking_uri
+from cli_helpers import job_runs, run_bench, tracking_uri
 
 pytestmark = pytest.mark.slow
 
 
 def _runs(tmp_path: Path):
     client = MlflowClient(tracking_uri(tmp_path))
-    return client.search_runs([e.experiment_id for e in client.search_experiments()])
+    return job_runs(client, [e.experiment_id for e in client.search_experiments()])
 
 
 def _error_lines(stderr: str) -> list[str]:

@@ -14,7 +14,7 @@ from bench.evaluation import evaluate
 from bench.leaderboard import main as leaderboard_main
 from bench.scorers.lexicon import LoadedLanguageLexiconScorer
 from bench.tasks import load_task
-from cli_helpers import run_bench, tracking_uri
+from cli_helpers import job_runs, run_bench, tracking_uri
 
 pytestmark = pytest.mark.shared_data
 LOADED = load_task("loaded_language")
@@ -52,7 +52,7 @@ def two_runs(tmp_path_factory):
                        "subset.eval=200", "evaluation.bootstrap_resamples=200")
     assert result.returncode == 0, result.stderr[-3000:]
     client = MlflowClient(tracking_uri(tmp))
-    runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
+    runs = job_runs(client, [e.experiment_id for e in client.search_experiments()])
     return tmp, {r.data.tags["model"]: r for r in runs}
 
 
@@ -99,7 +99,7 @@ def test_leaderboard_command(two_runs, tmp_path: Path, capsys) -> None:
     html = (tmp_path / "leaderboard.html").read_text()
     assert "tfidf_logreg" in html and "<script" not in html
     client = MlflowClient(tracking_uri(tmp))
-    summary = client.search_runs([e.experiment_id for e in client.search_experiments()],
+    summary = job_runs(client, [e.experiment_id for e in client.search_experiments()],
                                  filter_string="tags.kind = 'leaderboard'")
     assert len(summary) == 1
     assert {a.path for a in client.list_artifacts(summary[0].info.run_id)} == {

@@ -27,7 +27,8 @@ def declared_splits(corpus: DictConfig) -> list[str]:
         if float(splits_cfg.get("test_fraction", 0.2)) > 0:
             names.append("test")
     elif strategy == "native":
-        names += [str(k) for k in (corpus.get("files") or {})]
+        # the loader's splits: ``splits.names`` where files also name non-split inputs, else each files entry
+        names += [str(k) for k in (splits_cfg.get("names") or corpus.get("files") or {})]
         if splits_cfg.get("validation_from_train"):
             names += [n for n in ("train", "validation") if n not in names]
     return names

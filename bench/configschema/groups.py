@@ -11,7 +11,7 @@ import re
 from omegaconf import DictConfig
 
 from bench.configschema.rules import (Allowed, boolean, check, either, integer, list_of, number, one_of, optional,
-                                      text)
+                                      text, value_at)
 
 SEED_MAX = 2**32 - 1  # numpy's seed range
 
@@ -47,7 +47,11 @@ MODEL_RULES: dict[str, Allowed] = {
     "threshold": number(ge=0, le=1),
     # transformers
     "batch_size": integer(1),
-    "train_batch_size": integer(1),
+    "train_batch_size": either(integer(1), one_of(["auto"])),
+    "max_tokens_per_batch": optional(either(integer(1), one_of(["auto"]))),
+    "precision": one_of(["auto", "fp32", "bf16", "fp16"]),
+    "runtime": one_of(["torch", "onnx"]),
+    "quantize": optional(one_of(["int8"])),
     "epochs": integer(1),
     "max_length": integer(1),
     "learning_rate": number(gt=0),
@@ -79,6 +83,27 @@ MODEL_RULES: dict[str, Allowed] = {
     "inflect": boolean(),
     "extra_lexicons": _lexicons(),
     "neutral_band": number(ge=0, lt=1),
+    # LLM endpoints (bench.scorers.llm)
+    "base_url": Allowed(lambda v: isinstance(v, str) and re.fullmatch(r"https?://\S+", v) is not None,
+                        "an http:// or https:// URL (the endpoint up to /v1)"),
+    "model": text(),
+    "api_key_env": optional(Allowed(lambda v: isinstance(v, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", v)
+                                    is not None, "the name of an environment variable")),
+    "temperature": number(ge=0, le=2),
+    "max_output_tokens": optional(integer(1)),
+    "response_format": one_of(["json_schema", "json_object", "none"]),
+    "logprobs": boolean(),
+    "top_logprobs": integer(1, 20),
+    "timeout_s": number(gt=0),
+    "max_retries": integer(0),
+    "max_concurrency": integer(1),
+    "max_requests": optional(integer(1)),
+    "max_tokens_total": optional(integer(1)),
+    "price_per_million_tokens": optional(either(number(ge=0), Allowed(
+        lambda v: isinstance(v, dict) and set(v) == {"input", "output"} and all(number(ge=0)(x) for x in v.values()),
+        "{input: ..., output: ...} (numbers ≥ 0)"))),
+    "response_cache": boolean(),
+    "trace": boolean(),
 }
 
 _LEVEL = one_of(["span", "sentence", "document", "span_label"])
@@ -93,8 +118,12 @@ TASK_RULES: dict[str, Allowed] = {
 
 
 def validate_model(cfg: DictConfig) -> None:
-    """``model.*`` values the chosen model has (``_target_`` and ``name`` always)."""
+    """``model.*`` values the chosen model has (``_target_`` and ``name`` always); an LLM's prompt config."""
     check(cfg, MODEL_RULES, prefix="model", required=("name", "_target_"))
+    if "prompt" in cfg.model:
+        from bench.scorers.llm.prompts import validate_prompt
+
+        validate_prompt(value_at(cfg, "model.prompt"))
 
 
 def validate_task(cfg: DictConfig) -> None:

@@ -6,9 +6,10 @@ from typing import Iterator
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from bench.behaviour import SUITES
 from bench.configschema.corpus_rules import validate_eval_split, validate_slices
 from bench.configschema.groups import SEED_MAX, validate_model, validate_task
-from bench.configschema.rules import (Allowed, boolean, check, integer, list_of, number, optional, show, text,
+from bench.configschema.rules import (Allowed, boolean, check, integer, list_of, number, one_of, optional, show, text,
                                       value_at)
 from bench.configschema.schema import SECTIONS, schema_keys
 from bench.errors import ConfigError
@@ -30,6 +31,10 @@ JOB_RULES: dict[str, Allowed] = {
     "evaluation.slices": list_of(text(), words="a list of metadata key names"),
     "evaluation.span_label_slices": boolean(),
     "evaluation.min_slice_documents": integer(1),
+    # behavioural suites (bench.behaviour), each named once
+    "evaluation.behaviour": Allowed(lambda v: list_of(one_of(SUITES))(v) and len(set(v)) == len(v),
+                                    f"a list of suites from {', '.join(SUITES)} (each once)"),
+    "evaluation.behaviour_tolerance": number(gt=0, lt=1),
     "report.worst_documents": integer(0),
     "cache.enabled": boolean(),
     "cache.dir": text(),

@@ -43,6 +43,10 @@ class EvaluationConfig:
     slices: List[str] = field(default_factory=list)
     span_label_slices: bool = False
     min_slice_documents: int = 20
+    #: behavioural suites to run (bench.behaviour.SUITES)
+    behaviour: List[str] = field(default_factory=list)
+    #: invariance suite: the largest score change that still passes
+    behaviour_tolerance: float = 0.1
 
 
 @dataclass
@@ -76,6 +80,8 @@ class JobConfig:
     seed: int = 13
     verbose: bool = False
     progress: bool = True
+    #: skip a job whose config and data already have a FINISHED run
+    resume: bool = True
     #: the training corpus's split a model learns from, or ``all`` (None: train where it has one, else all)
     train_split: Optional[str] = None
     eval_split: Optional[str] = None

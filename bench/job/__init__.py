@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig, OmegaConf
 
 from bench.cache import check_cache_dir
@@ -22,12 +23,15 @@ from bench.errors import DataError
 from bench.evaluation import Evaluation, headline
 from bench.job import steps
 from bench.job.artifacts import write_artifacts
+from bench.job.resume import RUN_KEY_TAG, finished_run, run_key
 from bench.job.state import RunState
 from bench.publish import publish
 from bench.runs import TASK_SPEC_PARAM
 from bench.tasks import Task, build_task
 from bench.tracking.mlflow_run import TrackedRun
 from bench.tracking.provenance import flatten, git_commit, package_version
+from bench.tracking.store import prepare_store
+from bench.tracking.sweeps import read_sweep
 
 __all__ = ["JobResult", "RunState", "check_job", "run_job"]
 
@@ -35,8 +39,29 @@ __all__ = ["JobResult", "RunState", "check_job", "run_job"]
 @dataclass
 class JobResult:
     summary: dict[str, Any]
-    evaluation: Evaluation
+    #: None when the job was skipped (``resume``: the same job already has a FINISHED run)
+    evaluation: Evaluation | None
     reference_lines: list[str]
+
+
+def _skipped(cfg: DictConfig, task: Task, output_dir: Path, key: str) -> JobResult | None:
+    """The result of a job that already has a FINISHED run with the same key (None: run it)."""
+    if not cfg.get("resume", True):
+        return None
+    uri = prepare_store(cfg.tracking.uri, float(cfg.tracking.get("timeout_s", 10)))
+    experiment = str(cfg.tracking.experiment)
+    previous = finished_run(MlflowClient(uri), experiment, key)
+    if previous is None:
+        return None
+    metrics = previous.data.metrics
+    summary = {"corpus": str(cfg.corpus.name), "task": task.name, "model": str(cfg.model.name),
+               "split": previous.data.tags.get("eval_split", ""), "run_id": previous.info.run_id,
+               "experiment": experiment, "tracking_uri": uri,
+               "headline": headline(task, metrics), "status": "skipped"}
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    return JobResult(summary, None, [f"skipped: the same config and data finished as MLflow run "
+                                     f"{previous.info.run_id} (resume=false runs it again)"])
 
 
 def check_job(cfg: DictConfig) -> Task:
@@ -45,6 +70,10 @@ def check_job(cfg: DictConfig) -> Task:
     check_reference_root(cfg.corpus, str(cfg.reference.name) if cfg.get("reference") else "reference", cfg.paths)
     if (cfg.get("cache") or {}).get("enabled", True):
         check_cache_dir(Path(str(cfg.cache.dir)))
+    if cfg.evaluation.get("behaviour"):
+        from bench.behaviour.run import check_behaviour
+
+        check_behaviour(list(cfg.evaluation.behaviour), Path(str(cfg.paths.data_dir)))
     return build_task(cfg.task)
 
 
@@ -53,6 +82,8 @@ def track(state: RunState, tracked: TrackedRun) -> None:
     assert state.scorer is not None
     if state.training_metrics:
         tracked.log_metrics(state.training_metrics)
+    state.metrics.update(state.scorer.run_metrics())  # the scorer's own work (an LLM's requests, tokens)
+    state.tags.update(state.scorer.run_tags())
     for record in getattr(state.scorer, "training_history", []):
         tracked.log_metrics({f"train.{k}": v for k, v in record.items() if k != "epoch"}, step=int(record["epoch"]))
     undefined = tracked.log_metrics(state.metrics)
@@ -75,18 +106,28 @@ def _artifacts(state: RunState, tracked: TrackedRun) -> None:
 
 
 def run_job(cfg: DictConfig, output_dir: Path, sweep_id: str = "") -> JobResult:
-    """Run one job from a composed config; its files go to ``output_dir``."""
+    """Run one job from a composed config; its files go to ``output_dir``.
+
+    ``sweep_id``: the sweep folder when the job is part of a sweep (its run becomes a child of the
+    sweep's parent run). With ``resume`` (the default) a job whose config and data already have a
+    FINISHED run is skipped.
+    """
     task = check_job(cfg)
+    key = run_key(cfg)
+    skipped = _skipped(cfg, task, output_dir, key)
+    if skipped is not None:
+        return skipped
+    sweep = read_sweep(Path(sweep_id)) if sweep_id else None
     steps.seed_everything(int(cfg.seed))
     commit, dirty = git_commit()
     corpus, model = str(cfg.corpus.name), str(cfg.model.name)
     tags = {"corpus": corpus, "task": task.name, "model": model, "git_commit": commit, "git_dirty": str(dirty),
-            "package_version": package_version(), "sweep": sweep_id or "none"}
+            "package_version": package_version(), "sweep": sweep_id or "none", RUN_KEY_TAG: key}
     with tempfile.TemporaryDirectory(prefix="newsbias-model-") as scratch:
         state = RunState(cfg, task, output_dir, Path(scratch), sweep_id)
         with TrackedRun(uri=cfg.tracking.uri, experiment=str(cfg.tracking.experiment),
                         run_name=f"{corpus}-{task.name}-{model}", tags=tags,
-                        timeout_s=float(cfg.tracking.get("timeout_s", 10))) as tracked:
+                        timeout_s=float(cfg.tracking.get("timeout_s", 10)), sweep=sweep) as tracked:
             tracked.log_params({**flatten(OmegaConf.to_container(cfg, resolve=True)),
                                 TASK_SPEC_PARAM: json.dumps(task.config(), sort_keys=True)})
             steps.resolve_levels(state)
@@ -98,6 +139,8 @@ def run_job(cfg: DictConfig, output_dir: Path, sweep_id: str = "") -> JobResult:
             steps.predict(state)
             steps.evaluate_predictions(state)
             steps.analyse(state)
+            steps.evaluate_disagreement(state)
+            steps.evaluate_behaviour(state)
             steps.show_reference(state)
             track(state, tracked)
             _artifacts(state, tracked)

@@ -84,3 +84,12 @@ def write_artifacts(state: RunState, folder: Path, run_id: str) -> None:
         analysis.write_slices(state.slice_rows, folder)
     write_worst_documents(state, folder, run_id)
     write_reference(state, folder, run_id)
+    if state.behaviour:
+        from bench.behaviour.report import write_behaviour
+
+        write_behaviour(state.behaviour, folder, title=f"Behavioural tests: {title}",
+                        run_info={"model": state.model_name, "task": state.task.name, "MLflow run": run_id,
+                                  "threshold": f"{state.threshold:.3f}", "package version": package_version()})
+    assert state.scorer is not None
+    for name, text in state.scorer.run_artifacts().items():  # e.g. an LLM's resolved prompt
+        (folder / name).write_text(text, encoding="utf-8")

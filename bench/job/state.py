@@ -56,6 +56,8 @@ class RunState:
     metrics: dict[str, float] = field(default_factory=dict)
     slice_rows: list[dict[str, Any]] = field(default_factory=list)
     reference: Reference | None = None
+    #: results of the behavioural suites named in ``evaluation.behaviour`` (bench.behaviour)
+    behaviour: list[Any] = field(default_factory=list)
     tags: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -27,11 +30,16 @@ from bench.tasks import Task
 
 
 def seed_everything(seed: int) -> None:
+    """Seed Python's and numpy's generators, and torch's where it is loaded.
+
+    torch (1-2 s to import) is not imported for models that do not use it; the transformer
+    scorers seed it themselves before they build or train a model.
+    """
     random.seed(seed)
     np.random.seed(seed)
-    import torch
-
-    torch.manual_seed(seed)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.manual_seed(seed)
 
 
 def build_scorer(model_cfg: DictConfig) -> Scorer:
@@ -144,7 +152,12 @@ def prediction_cache(state: RunState) -> PredictionCache | None:
     if cache_dir is None:
         return None
     assert state.scorer is not None
-    return PredictionCache(cache_dir / "predictions", state.scorer.fingerprint(), state.task.name)
+    if not state.scorer.caches_predictions:  # it caches its own work (an LLM's replies)
+        return None
+    # keyed on the task's parameters too: they can change what a model is asked (e.g. task.units)
+    spec = {k: v for k, v in state.task.config().items() if k != "description"}
+    digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
+    return PredictionCache(cache_dir / "predictions", state.scorer.fingerprint(), f"{state.task.name}-{digest}")
 
 
 def predict_documents(scorer: Scorer, docs: Sequence[Document], task: Task, *, cache: PredictionCache | None,
@@ -199,7 +212,37 @@ def analyse(state: RunState) -> None:
     state.slice_rows = analysis.slices(table, state.eval_docs, state.evaluation.records, list(ecfg.slices),
                                        bool(ecfg.span_label_slices), int(ecfg.min_slice_documents))
     metrics.update(analysis.slice_metrics(state.slice_rows))
+    metrics.update(fp32_reference_metrics(state))
     state.metrics = metrics
+
+
+def fp32_reference_metrics(state: RunState) -> dict[str, float]:
+    """For a scorer predicting through a faster variant (ONNX Runtime, int8, bf16): the same model's
+    fp32 torch predictions on the same documents, its headline metrics and the variant's change
+    (``fp32_reference.<metric>``, ``fp32_reference.delta.<metric>`` = variant − fp32), the largest
+    score difference and the number of changed decisions. Nothing for other scorers."""
+    make = getattr(state.scorer, "fp32_reference", None)
+    reference = make() if callable(make) else None
+    if reference is None or state.evaluation is None:
+        return {}
+    own = prediction_cache(state)  # the reference's predictions are cached beside the scorer's, same task key
+    cache = PredictionCache(own.folder.parents[1], reference.fingerprint(), own.folder.name) if own else None
+    started = time.perf_counter()
+    predictions = predict_documents(reference, state.eval_docs, state.task, cache=cache,
+                                    progress=bool(state.cfg.get("progress", True)), desc="fp32 reference")
+    seconds = time.perf_counter() - started
+    fp32 = evaluate(state.task, state.eval_docs, predictions, state.levels, threshold=state.threshold,
+                    spans_are_gold=state.spans_are_gold, calibration_bins=int(state.cfg.evaluation.calibration_bins))
+    out = {"fp32_reference.inference.seconds": seconds}
+    for name in state.task.headline_names(state.levels):
+        if name in fp32.metrics and name in state.evaluation.metrics:
+            out[f"fp32_reference.{name}"] = fp32.metrics[name]
+            out[f"fp32_reference.delta.{name}"] = state.evaluation.metrics[name] - fp32.metrics[name]
+    mine, theirs = state.evaluation.table, fp32.table
+    if len(mine.item_scores):
+        out["fp32_reference.max_score_difference"] = float(np.max(np.abs(mine.item_scores - theirs.item_scores)))
+        out["fp32_reference.changed_decisions"] = float(np.sum(mine.decisions() != theirs.decisions()))
+    return out
 
 
 def show_reference(state: RunState) -> None:
@@ -219,3 +262,39 @@ def show_reference(state: RunState) -> None:
     predictions = predict_documents(state.scorer, documents, state.task, cache=prediction_cache(state),
                                     progress=False, desc="reference")
     state.reference = Reference(documents, predictions, levels)
+
+
+def evaluate_disagreement(state: RunState) -> None:
+    """Soft-label metrics against the annotators' label distribution, where the corpus keeps every
+    annotator's label (MBIC, Lim 2020): ``disagreement.*`` (bench.metrics.disagreement)."""
+    from bench.metrics.disagreement import evaluate_disagreement as disagreement
+
+    ecfg = state.cfg.evaluation
+    state.metrics.update(disagreement(state.task, state.eval_docs, state.predictions, state.threshold,
+                                      n_resamples=int(ecfg.bootstrap_resamples), seed=int(state.cfg.seed),
+                                      confidence=float(ecfg.confidence)))
+
+
+def evaluate_behaviour(state: RunState) -> None:
+    """The behavioural suites named in ``evaluation.behaviour`` (bench.behaviour): metrics, tags, failures."""
+    names = list(state.cfg.evaluation.get("behaviour") or [])
+    if not names:
+        return
+    from bench.behaviour.run import metrics_and_tags, run_behaviour
+    from bench.behaviour.settings import BehaviourSettings
+
+    assert state.scorer is not None and state.train_corpus is not None
+    cfg, ecfg, scorer, cache = state.cfg, state.cfg.evaluation, state.scorer, prediction_cache(state)
+    trained = str(state.tags.get("model_source", "")).startswith(("trained", "cache:"))
+    settings = BehaviourSettings(threshold=state.threshold, tolerance=float(ecfg.behaviour_tolerance),
+                                 n_resamples=int(ecfg.bootstrap_resamples), seed=int(cfg.seed),
+                                 confidence=float(ecfg.confidence), data_dir=Path(str(cfg.paths.data_dir)),
+                                 paths=cfg.paths, cache_dir=corpus_cache_dir(cfg),
+                                 train_corpus=state.train_corpus.name if trained else None)
+    state.behaviour = run_behaviour(names, lambda docs: predict_documents(scorer, docs, state.task, cache=cache,
+                                                                          progress=False, desc="behaviour",
+                                                                          batch_size=256),
+                                    state.task, settings)
+    metrics, tags = metrics_and_tags(state.behaviour)
+    state.metrics.update(metrics)
+    state.tags.update(tags)

@@ -78,3 +78,18 @@ class Scorer(ABC):
     def fingerprint(self) -> str:
         payload = json.dumps({"class": type(self).__qualname__, "params": self.params()}, sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    #: whether the job may cache this scorer's predictions per document (False: the scorer caches its own work)
+    caches_predictions: ClassVar[bool] = True
+
+    def run_metrics(self) -> dict[str, float]:
+        """Metrics of the scorer's own work during the run (requests, tokens, ...), logged with the run's."""
+        return {}
+
+    def run_tags(self) -> dict[str, str]:
+        """Tags the scorer adds to the run."""
+        return {}
+
+    def run_artifacts(self) -> dict[str, str]:
+        """Files (name → text) the scorer adds to the run's artifacts, e.g. the prompt it sent."""
+        return {}

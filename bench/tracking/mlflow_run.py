@@ -16,6 +16,7 @@ from mlflow.tracking import MlflowClient
 from bench.errors import ConfigError
 from bench.tracking.orphans import mark_orphaned_runs, process_tags
 from bench.tracking.store import DEFAULT_TIMEOUT_S, prepare_store
+from bench.tracking.sweeps import PARENT_RUN_TAG, Sweep, parent_run_id
 
 #: MLflow's limit on a parameter value's length
 _PARAM_LIMIT = 6000
@@ -44,22 +45,25 @@ class TrackedRun:
     """
 
     def __init__(self, *, uri: str | None, experiment: str, run_name: str, tags: dict[str, str],
-                 timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+                 timeout_s: float = DEFAULT_TIMEOUT_S, sweep: Sweep | None = None) -> None:
         self.uri, self.experiment, self.run_name, self.tags = uri, experiment, run_name, tags
         self.timeout_s = timeout_s
+        self.sweep = sweep
         self.run_id: str | None = None
 
     def __enter__(self) -> "TrackedRun":
-        for noisy in ("alembic", "mlflow.store.db.utils", "mlflow.tracking.fluent"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
         self.uri = prepare_store(self.uri, self.timeout_s)
         mlflow.set_tracking_uri(self.uri)
-        set_experiment(self.experiment)
+        experiment = set_experiment(self.experiment)
+        client = MlflowClient(self.uri)
         try:
-            mark_orphaned_runs(MlflowClient(self.uri))
+            mark_orphaned_runs(client)
         except MlflowException as exc:  # housekeeping must not stop the job
             log.warning("could not check for orphaned runs: %s", exc)
-        run = mlflow.start_run(run_name=self.run_name, tags={**self.tags, **process_tags()})
+        tags = {**self.tags, **process_tags()}
+        if self.sweep is not None:  # a child of the sweep's parent run in this experiment
+            tags[PARENT_RUN_TAG] = parent_run_id(client, experiment.experiment_id, self.sweep)
+        run = mlflow.start_run(experiment_id=experiment.experiment_id, run_name=self.run_name, tags=tags)
         self.run_id = run.info.run_id
         return self
 

@@ -13,6 +13,7 @@ path and what is wrong, within a bounded time:
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
@@ -215,7 +216,11 @@ def prepare_store(uri: str | None, timeout_s: float = DEFAULT_TIMEOUT_S) -> str:
 
     A server must answer within ``timeout_s`` (and MLflow's HTTP client is bounded for the rest of
     the process); a SQLite store must be usable and is created and migrated once, under a lock.
+    MLflow's and alembic's informational logging ("Creating initial MLflow database tables...") is
+    turned down so that a job's standard error holds only what the job itself says.
     """
+    for noisy in ("alembic", "mlflow.store.db.utils", "mlflow.tracking.fluent"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     return _checked(uri, timeout_s, create=True, timeout_name="tracking.timeout_s")
 
 
