@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.data.loaders.polnear import Layer, read_split
+
 CONTEXT_CHARS = 400
 
 
@@ -31,41 +33,15 @@ class EventRow:
     context: str
 
 
-def _spans(field: str) -> list[tuple[int, int]]:
-    out = []
-    for part in field.split(";"):
-        start, end = part.split()
-        out.append((int(start), int(end)))
-    return out
-
-
-def read_events(ann: Path, text: str) -> list[EventRow]:
-    """Attribution events of one brat ``.ann`` file with the surface text of their parts."""
-    stem = ann.stem
-    article, _, annotator = stem.rpartition("_")
-    entities: dict[str, tuple[str, list[tuple[int, int]]]] = {}
-    events: list[tuple[str, dict[str, str]]] = []
-    for line in ann.read_text(encoding="utf-8").splitlines():
-        if line.startswith("T"):
-            tid, body, _surface = line.split("\t", 2)
-            kind, _, offsets = body.partition(" ")
-            entities[tid] = (kind, _spans(offsets))
-        elif line.startswith("E"):
-            eid, body = line.split("\t", 1)
-            roles = dict(part.split(":", 1) for part in body.split())
-            events.append((eid, roles))
+def read_events(layer: Layer, text: str) -> list[EventRow]:
+    """Attribution events of one annotator's layer with the surface text of their parts."""
     rows = []
-    for eid, roles in events:
-        def surface(role: str) -> tuple[str, list[tuple[int, int]]]:
-            tid = roles.get(role)
-            if tid is None or tid not in entities:
-                return "", []
-            spans = entities[tid][1]
-            return " … ".join(text[s:e] for s, e in spans), spans
-
-        source, source_spans = surface("Source")
-        cue, cue_spans = surface("Cue")
-        content, _ = surface("Content")
+    for event in layer.events:
+        source_spans = list(event.source_fragments)
+        cue_spans = [f for c in event.cues for f in c.fragments]
+        source = " … ".join(text[s:e] for s, e in source_spans)
+        cue = " … ".join(text[s:e] for s, e in cue_spans)
+        content = " … ".join(text[s:e] for c in event.contents for s, e in c.fragments)
         anchors = [s for s, _ in source_spans + cue_spans] or [0]
         first = min(anchors)
         last = max([e for _, e in source_spans + cue_spans] or [first])
@@ -75,8 +51,8 @@ def read_events(ann: Path, text: str) -> list[EventRow]:
         if len(content) > 240:
             content = content[:240] + "…"
         rows.append(EventRow(
-            item_id=f"{stem}:{eid}", article=article, annotator=annotator, event=eid,
-            source_offsets=";".join(f"{s} {e}" for s, e in source_spans),
+            item_id=f"{layer.item_prefix}:{event.id}", article=layer.article, annotator=layer.annotator,
+            event=event.id, source_offsets=";".join(f"{s} {e}" for s, e in source_spans),
             source_text=re.sub(r"\s+", " ", source), cue_text=re.sub(r"\s+", " ", cue),
             content_text=re.sub(r"\s+", " ", content), context=context,
         ))
@@ -84,14 +60,12 @@ def read_events(ann: Path, text: str) -> list[EventRow]:
 
 
 def worksheet(root: Path, split: str) -> list[EventRow]:
-    """Every attribution event of a PolNeAR split, all annotators, in file and event order."""
-    base = root / "data" / split
-    rows: list[EventRow] = []
-    for ann in sorted((base / "attributions").glob("*.ann")):
-        article = ann.stem.rpartition("_")[0]
-        text = (base / "text" / f"{article}.txt").read_text(encoding="utf-8")
-        rows.extend(read_events(ann, text))
-    return rows
+    """Every attribution event of a PolNeAR split, all annotators, in ``.ann`` file and event order
+    (files parsed and checked by :mod:`bench.data.loaders.polnear`)."""
+    articles = read_split(root / "data" / split)
+    layers = sorted(((layer.path.name, layer, article.text) for article in articles.values()
+                     for layer in article.layers.values()), key=lambda t: t[0])
+    return [row for _, layer, text in layers for row in read_events(layer, text)]
 
 
 def write(rows: list[EventRow], out: Path) -> None:

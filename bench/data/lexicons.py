@@ -15,6 +15,8 @@ class LexiconEntry:
     term: str
     sub_label: str
     weight: float
+    #: why the term is listed (curated lexicon: its ``source`` column; a public lexicon: its file)
+    sources: tuple[str, ...] = ()
 
 
 def _lines(path: Path, comment: str = "#") -> list[tuple[int, str]]:
@@ -28,18 +30,24 @@ def _lines(path: Path, comment: str = "#") -> list[tuple[int, str]]:
     return out
 
 
-def curated_loaded_language() -> list[LexiconEntry]:
-    """The curated loaded-language lexicon shipped with the package."""
-    path = Path(str(resources.files("bench") / "resources" / "loaded_language.tsv"))
+def curated_loaded_language(path: Path | None = None) -> list[LexiconEntry]:
+    """The curated loaded-language lexicon shipped with the package (``term<TAB>sub_label<TAB>weight<TAB>source``);
+    an entry without a valid source is a DataError naming the file and line."""
+    from bench.scorers.citations import parse_sources
+
+    path = path or Path(str(resources.files("bench") / "resources" / "loaded_language.tsv"))
     entries = []
     for number, line in _lines(path):
         parts = line.split("\t")
-        if len(parts) != 3:
-            raise DataError("expected term<TAB>sub_label<TAB>weight", path=str(path), line=number)
+        if len(parts) != 4:
+            missing = ": the entry has no source" if len(parts) == 3 else ""
+            raise DataError(f"expected term<TAB>sub_label<TAB>weight<TAB>source{missing}", path=str(path), line=number)
         try:
-            entries.append(LexiconEntry(parts[0].lower(), parts[1], float(parts[2])))
+            weight = float(parts[2])
         except ValueError:
             raise DataError(f"weight {parts[2]!r} is not a number", path=str(path), line=number) from None
+        sources = parse_sources(parts[3], category="loaded_language", sub_label=parts[1], path=str(path), line=number)
+        entries.append(LexiconEntry(parts[0].lower(), parts[1], weight, tuple(str(s) for s in sources)))
     return entries
 
 

@@ -157,6 +157,8 @@ def _parse_corpus(c: DictConfig, root: Path, is_strict: bool, reading: Reading) 
         group_key = split_cfg.get("group_by")
         task_name = split_cfg.get("stratify_by")
         category = split_cfg.get("stratify_category")
+        # stratify by a metadata value (e.g. publisher) instead of the task label
+        meta_key = split_cfg.get("stratify_metadata")
         pool = documents
         if strategy == "native":
             train_ids = set(splits.get("train", []))
@@ -166,7 +168,8 @@ def _parse_corpus(c: DictConfig, root: Path, is_strict: bool, reading: Reading) 
             computed = grouped_split(
                 pool,
                 group_of=lambda d: str(d.metadata.get(group_key, d.id)) if group_key else d.id,
-                label_of=lambda d: _stratify_label(d, task_name, category),
+                label_of=(lambda d: str(d.metadata.get(meta_key))) if meta_key
+                else (lambda d: _stratify_label(d, task_name, category)),
                 test_fraction=float(split_cfg.get("test_fraction", 0.2)) if strategy == "grouped" else 0.0,
                 validation_fraction=float(
                     split_cfg.get("validation_fraction", 0.1)

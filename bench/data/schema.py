@@ -25,10 +25,18 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
         "hedge",
         "rumour_speculation",
         "weasel",
+        # PTC's Doubt and Appeal_to_Authority techniques, read as unverified sourcing (corpus ptc_sourcing)
+        "doubt",
+        "appeal_to_authority",
     ),
     "informational_bias": ("selective",),
     "propaganda": ("doubt", "appeal_to_authority", "exaggeration_minimisation", "repetition", "flag_waving"),
     "sentiment_target": ("negative", "neutral", "positive"),
+    # attribution relations (PolNeAR): each event's anchor (with or without a source) and its role spans
+    "attribution": ("sourced", "no_source"),
+    "attribution_source": ("source",),
+    "attribution_cue": ("cue",),
+    "attribution_content": ("content",),
 }
 
 SENTIMENT_CLASSES: tuple[str, ...] = ("negative", "neutral", "positive")

@@ -125,3 +125,98 @@ def given_sentences(text: str, bounds: Sequence[object]) -> list[Sentence]:
         sentences.append(Sentence(start, end))
         previous_end = end
     return sentences
+
+
+#: quotation marks that open / close a quotation (straight quotes do both)
+_OPENING_QUOTES = "“‘\"'«„"
+_CLOSING_QUOTES = "”’\"'»“"
+_QUOTE_MARKS = set(_OPENING_QUOTES + _CLOSING_QUOTES) - {"'", "’"}  # apostrophes are not quote marks
+#: verbs that introduce or close a quotation (news attribution: "…,” X said / questioned / wrote)
+SAYING_VERBS = frozenset("""
+    said says say saying told tells wrote writes write asked asks ask added adds claimed claims
+    questioned questions stated states declared declares tweeted tweets posted posts insisted insists
+    warned warns noted notes explained explains replied replies answered answers argued argues
+    continued continues concluded concludes suggested suggests remarked remarks commented comments
+    alleged alleges reported reports announced announces admitted admits acknowledged acknowledges
+    responded responds recalled recalls wondered wonders speculated speculates predicted predicts
+    """.split())
+_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+#: an attribution clause is short: the verb of saying starts it ("said the spokesman on Monday") or
+#: ends it, followed at most by a time, place or manner phrase ("Telegram account General CVR
+#: questioned", "he wrote on Telegram") or, after told/asked, by who was told ("she told reporters")
+ATTRIBUTION_MAX_WORDS = 16
+_TAIL_STARTS = frozenset("""
+    in on at to from via during after before earlier later last this yesterday today tonight late
+    citing adding referring according without online again
+    """.split())
+_ADDRESS_VERBS = frozenset({"told", "tells", "asked", "asks"})
+
+
+def is_quotation(text: str) -> bool:
+    """``text`` (one sentence) is wholly a quotation: it opens with a quotation mark and ends with one
+    (after the closing punctuation: ``“Will they?”``, ``"It is over."``)."""
+    stripped = text.strip()
+    return len(stripped) > 2 and stripped[0] in _OPENING_QUOTES and stripped[-1] in _CLOSING_QUOTES
+
+
+def opens_quotation(text: str) -> bool:
+    """``text`` starts a quotation that it does not close (its first sentence of several)."""
+    stripped = text.strip()
+    return bool(stripped) and stripped[0] in _OPENING_QUOTES and sum(ch in _QUOTE_MARKS for ch in stripped) == 1
+
+
+def is_attribution_clause(text: str) -> bool:
+    """``text`` (one sentence, no quotation marks) only says who said the quotation before it: at most
+    ``ATTRIBUTION_MAX_WORDS`` words with a verb of saying that either starts it (``said the
+    spokesman``) or ends it, followed at most by a time, place or manner phrase, or after told/asked
+    by up to four words naming who was told; never followed by ``that`` (a claim of its own)."""
+    if any(ch in _QUOTE_MARKS for ch in text):
+        return False
+    tokens = [w.lower() for w in _WORD.findall(text)]
+    if not tokens or len(tokens) > ATTRIBUTION_MAX_WORDS:
+        return False
+    for i, token in enumerate(tokens):
+        if token not in SAYING_VERBS:
+            continue
+        tail = tokens[i + 1:]
+        if "that" in tail:
+            return False
+        if i == 0 or not tail or tail[0] in _TAIL_STARTS or (token in _ADDRESS_VERBS and len(tail) <= 4):
+            return True
+    return False
+
+
+def quote_attribution_units(text: str, sentences: Sequence[Sentence]) -> list[tuple[int, int]]:
+    """Sentence index ranges ``[first, last)`` that are scored as one unit: a quotation (one sentence,
+    or several from the one that opens it to the one that closes it) followed, on the same line, by
+    the clause that attributes it (``“Will Turkey let the planes … fly to Syria?” Telegram account
+    General CVR questioned.``) is one unit; every other sentence is a unit of its own. The ranges
+    cover all sentences in order."""
+    units: list[tuple[int, int]] = []
+    i, n = 0, len(sentences)
+
+    def same_line(a: int, b: int) -> bool:
+        return "\n" not in text[sentences[a].end : sentences[b].start]
+
+    while i < n:
+        last = None
+        first_text = text[sentences[i].start : sentences[i].end]
+        if is_quotation(first_text):
+            last = i
+        elif opens_quotation(first_text):
+            j = i + 1
+            while j < n and same_line(j - 1, j):
+                inner = text[sentences[j].start : sentences[j].end]
+                if any(ch in _QUOTE_MARKS for ch in inner):
+                    stripped = inner.strip()
+                    last = j if stripped[-1] in _CLOSING_QUOTES and stripped[0] not in _OPENING_QUOTES else None
+                    break
+                j += 1
+        if last is not None and last + 1 < n and same_line(last, last + 1) and is_attribution_clause(
+                text[sentences[last + 1].start : sentences[last + 1].end]):
+            units.append((i, last + 2))
+            i = last + 2
+        else:
+            units.append((i, i + 1))
+            i += 1
+    return units

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 import numpy as np
-from sklearn.model_selection import StratifiedGroupKFold
 
 from bench.data.schema import Document
 
@@ -17,6 +16,8 @@ def _one_fold(labels: np.ndarray, groups: np.ndarray, fraction: float, seed: int
     n_splits = min(n_splits, n_groups)
     if n_splits < 2:
         return np.arange(len(labels)), np.array([], dtype=int)
+    from sklearn.model_selection import StratifiedGroupKFold  # only when a corpus is parsed, not read from cache
+
     # StratifiedGroupKFold warns when a class has fewer members than folds; the split is still valid
     splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     keep, held = next(splitter.split(np.zeros(len(labels)), labels, groups))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -29,17 +32,21 @@ class LoadedLanguageLexiconScorer(Scorer):
         self.threshold = threshold
         entries: list[LexiconEntry] = curated_loaded_language() if use_curated else []
         for extra in self.extra_lexicons:
-            entries += load_extra_lexicon(str(extra["kind"]), Path(str(extra["path"])),
-                                          str(extra.get("sub_label", "lexical_bias")), float(extra.get("weight", 0.5)))
+            path = Path(str(extra["path"]))
+            entries += [replace(e, sources=(path.name,)) for e in load_extra_lexicon(
+                str(extra["kind"]), path, str(extra.get("sub_label", "lexical_bias")), float(extra.get("weight", 0.5)))]
         self.matcher = TermMatcher(entries, inflect=inflect)
+        self._digest = hashlib.sha256(json.dumps(sorted((e.term, e.sub_label, e.weight) for e in entries)).encode()
+                                      ).hexdigest()[:16]
 
     def content_params(self) -> dict[str, Any]:
-        return {"size": self.matcher.size}
+        """The matcher's size and a digest of the entries, so an edited lexicon never reuses cached predictions."""
+        return {"size": self.matcher.size, "entries": self._digest}
 
     def predict_document(self, doc: Document, task: Task) -> DocumentPrediction:
         spans = [
             Span(start, end, f"loaded_language/{entry.sub_label}", doc.text[start:end], entry.weight,
-                 attributes={"term": entry.term})
+                 attributes={"term": entry.term, "source": ";".join(entry.sources)})
             for start, end, entry in self.matcher.find(doc.text)
         ]
         return DocumentPrediction(doc.id, spans, sentence_scores_from_spans(doc, spans))

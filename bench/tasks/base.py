@@ -17,12 +17,13 @@ import numpy as np
 
 from bench.data.schema import Document, Span
 from bench.errors import ConfigError
+from bench.metrics.weighted import per_resample
 from bench.predictions import DocumentPrediction, TextExample
 from bench.tasks.outputs import Output
 
 #: metrics where lower is better, as glob patterns over metric names (everything else: higher is better)
 LOWER_IS_BETTER: tuple[str, ...] = ("*.ece", "*.brier", "*.density_mae", "*.log_loss", "inference.seconds",
-                                    "train.seconds*")
+                                    "train.seconds*", "*.unnamed_share_mae")
 
 _WORD = re.compile(r"\w+")
 
@@ -105,6 +106,12 @@ class Task(ABC):
     def item_metrics(self, gold: Sequence[Any], scores: np.ndarray, threshold: float) -> dict[str, float]:
         """Metrics of the scored items (named without the level prefix)."""
 
+    def item_metrics_resampled(self, gold: Sequence[Any], scores: np.ndarray, threshold: float,
+                               weights: np.ndarray) -> dict[str, np.ndarray]:
+        """:meth:`item_metrics` of many bootstrap resamples (rows of ``weights``: how often each item
+        was drawn), as arrays over resamples. Task types override it with a vectorised form."""
+        return per_resample(lambda idx: self.item_metrics([gold[i] for i in idx], scores[idx], threshold), weights)
+
     @abstractmethod
     def item_decisions(self, scores: np.ndarray, threshold: float) -> np.ndarray:
         """Each item's decided label, comparable with its gold label."""
@@ -116,6 +123,20 @@ class Task(ABC):
     @abstractmethod
     def calibration(self, gold: Sequence[Any], scores: np.ndarray, n_bins: int) -> dict[str, float]:
         """Calibration metrics of the items (named without the level prefix)."""
+
+    def calibration_resampled(self, gold: Sequence[Any], scores: np.ndarray, n_bins: int,
+                              weights: np.ndarray) -> dict[str, np.ndarray]:
+        """:meth:`calibration` of many bootstrap resamples, as arrays over resamples."""
+        return per_resample(lambda idx: self.calibration([gold[i] for i in idx], scores[idx], n_bins), weights)
+
+    def document_statistics(self, record: dict[str, Any]) -> tuple[float, ...]:
+        """Numbers of one ``predictions.jsonl`` record that :meth:`document_measures` aggregates
+        (document level; none by default)."""
+        return ()
+
+    def document_measures(self, stats: np.ndarray) -> dict[str, float]:
+        """Document-level measures of the task's own from rows of :meth:`document_statistics`."""
+        return {}
 
     @abstractmethod
     def plots(self, gold: Sequence[Any], scores: np.ndarray, threshold: float, folder: Path, title: str,

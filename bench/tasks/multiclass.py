@@ -9,10 +9,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from bench.data.schema import Document
-from bench.metrics.calibration import multiclass_calibration
-from bench.metrics.sentences import multiclass_metrics
+from bench.metrics.calibration import multiclass_calibration, multiclass_calibration_resampled
+from bench.metrics.sentences import multiclass_metrics, multiclass_metrics_resampled
 from bench.predictions import DocumentPrediction
-from bench.report.plots import confusion_matrix_png, reliability_png
 from bench.tasks.base import Task
 
 
@@ -43,14 +42,25 @@ class MulticlassItems(Task):
     def item_metrics(self, gold: Sequence[Any], scores: np.ndarray, threshold: float) -> dict[str, float]:
         return multiclass_metrics(self._indices(gold), self._probs(scores), self.class_names, self.ordinal)
 
+    def item_metrics_resampled(self, gold: Sequence[Any], scores: np.ndarray, threshold: float,
+                               weights: np.ndarray) -> dict[str, np.ndarray]:
+        return multiclass_metrics_resampled(self._indices(gold), self._probs(scores), self.class_names, weights,
+                                            self.ordinal)
+
     def item_decisions(self, scores: np.ndarray, threshold: float) -> np.ndarray:
         return np.array([self.class_names[i] for i in self._probs(scores).argmax(axis=1)], dtype=object)
 
     def calibration(self, gold: Sequence[Any], scores: np.ndarray, n_bins: int) -> dict[str, float]:
         return multiclass_calibration(self._indices(gold), self._probs(scores), n_bins)
 
+    def calibration_resampled(self, gold: Sequence[Any], scores: np.ndarray, n_bins: int,
+                              weights: np.ndarray) -> dict[str, np.ndarray]:
+        return multiclass_calibration_resampled(self._indices(gold), self._probs(scores), n_bins, weights)
+
     def plots(self, gold: Sequence[Any], scores: np.ndarray, threshold: float, folder: Path, title: str,
               n_bins: int) -> list[Path]:
+        from bench.report.plots import confusion_matrix_png, reliability_png  # matplotlib, only when plotting
+
         y, probs = self._indices(gold), self._probs(scores)
         pred = probs.argmax(axis=1)
         return [confusion_matrix_png(y, pred, range(len(self.class_names)), list(self.class_names), title,

@@ -3,6 +3,11 @@
 Scored at span level (exact and SemEval-2020 Task 11 overlap credit), at sentence level (a sentence
 is positive when a gold span overlaps it, unless the corpus labels sentences itself) and at
 document level (span density). A sentence classifier runs it at sentence level only.
+
+The sentence-level units are the document's sentences, or with ``units: quote_attribution`` a
+quotation merged with the clause that attributes it (``“…?” Telegram account X questioned.``): the
+quoted claim and its source are one unit, positive when a gold span overlaps either part, scored
+with the highest score of its sentences.
 """
 
 from __future__ import annotations
@@ -13,15 +18,17 @@ from typing import Any, Sequence
 import numpy as np
 
 from bench.data.schema import Document, Sentence, Span
+from bench.data.sentences import quote_attribution_units
 from bench.errors import ConfigError
-from bench.metrics.calibration import binary_calibration
-from bench.metrics.sentences import binary_metrics
+from bench.metrics.calibration import binary_calibration, binary_calibration_resampled
+from bench.metrics.sentences import binary_metrics, binary_metrics_resampled
 from bench.predictions import DocumentPrediction, TextExample
-from bench.report.plots import confusion_matrix_png, precision_recall_png, reliability_png
 from bench.tasks.base import Task, words
 from bench.tasks.outputs import Output, span_output, unit_probability_output
 
 CLASSES = ("negative", "positive")
+#: what a sentence-level unit is: each sentence, or a quotation merged with its attribution clause
+UNITS = ("sentence", "quote_attribution")
 
 
 class SpanDetection(Task):
@@ -31,20 +38,51 @@ class SpanDetection(Task):
     primary = "sentence.f1"
 
     def __init__(self, name: str, category: str, description: str = "",
-                 levels: Sequence[str] = ("span", "sentence", "document")) -> None:
+                 levels: Sequence[str] = ("span", "sentence", "document"), units: str = "sentence") -> None:
         super().__init__(name, description, levels)
         if not category:
             raise ConfigError(f"task.category={category if category is not None else 'null'}: a span-detection task "
                               "needs the span category it scores (e.g. loaded_language)")
+        if units not in UNITS:
+            raise ConfigError(f"task.units={units}: must be one of {', '.join(UNITS)}")
         self.category = category
         self.span_category = category
+        self.units = units
 
     def _config(self) -> dict[str, Any]:
-        return {"category": self.category}
+        return {"category": self.category, **({"units": self.units} if self.units != "sentence" else {})}
 
     def needs(self) -> list[tuple[Output, tuple[str, ...]]]:
         return [(span_output(self.category), ("span", "sentence", "document")),
                 (unit_probability_output(CLASSES), ("sentence",))]
+
+    # ------------------------------------------------------------------ units
+    def scored_units(self, doc: Document) -> list[tuple[Sentence, range]]:
+        """The sentence-level units of ``doc`` in order, each with the indices of its sentences.
+
+        A merged unit spans its sentences and carries this task's label when any of them has one
+        (positive if any is; None if all are unlabelled)."""
+        if self.units == "sentence":
+            return [(s, range(i, i + 1)) for i, s in enumerate(doc.sentences)]
+        out = []
+        for first, last in quote_attribution_units(doc.text, doc.sentences):
+            members = doc.sentences[first:last]
+            if len(members) == 1:
+                out.append((members[0], range(first, last)))
+                continue
+            values = [m.labels[self.name] for m in members if self.name in m.labels]
+            known = [int(v) for v in values if v is not None]
+            labels = {self.name: max(known) if known else None} if values else {}
+            out.append((Sentence(members[0].start, members[-1].end, labels), range(first, last)))
+        return out
+
+    def unit_scores(self, doc: Document, pred: DocumentPrediction) -> list[tuple[Sentence, float]]:
+        """Each unit with its score: the highest score of its sentences."""
+        if len(pred.sentence_scores) != len(doc.sentences):
+            raise ValueError(f"document {doc.id!r}: {len(pred.sentence_scores)} sentence scores for "
+                             f"{len(doc.sentences)} sentences")
+        return [(unit, max(float(pred.sentence_scores[i]) for i in members))
+                for unit, members in self.scored_units(doc)]
 
     # ------------------------------------------------------------------ gold
     def sentence_gold(self, doc: Document, sentence: Sentence, spans_are_gold: bool) -> int | None:
@@ -67,28 +105,31 @@ class SpanDetection(Task):
     def text_examples(self, docs: Sequence[Document], *, labelled_only: bool = True) -> list[TextExample]:
         out = []
         for doc in docs:
-            for sentence in doc.sentences:
-                gold = self.sentence_gold(doc, sentence, True)
+            for unit, _ in self.scored_units(doc):
+                gold = self.sentence_gold(doc, unit, True)
                 if gold is None and labelled_only:
                     continue
-                out.append(TextExample(doc.id, doc.sentence_text(sentence), None, gold))
+                out.append(TextExample(doc.id, doc.sentence_text(unit), None, gold))
         return out
 
     def pack(self, docs: Sequence[Document], rows: Sequence[Sequence[float]]) -> list[DocumentPrediction]:
+        """One row per unit (:meth:`text_examples` order); each sentence of a unit gets the unit's score."""
         out, row = [], 0
         for doc in docs:
-            n = len(doc.sentences)
-            out.append(DocumentPrediction(doc.id, sentence_scores=[float(r[1]) for r in rows[row : row + n]]))
-            row += n
+            scores: list[float] = []
+            for _, members in self.scored_units(doc):
+                scores += [float(rows[row][1])] * len(members)
+                row += 1
+            out.append(DocumentPrediction(doc.id, sentence_scores=scores))
         return out
 
     # ------------------------------------------------------------------ scoring
     def record(self, doc: Document, pred: DocumentPrediction, spans_are_gold: bool) -> dict[str, Any]:
         items = []
-        for sentence, score in zip(doc.sentences, pred.sentence_scores, strict=True):
-            gold = self.sentence_gold(doc, sentence, spans_are_gold)
+        for unit, score in self.unit_scores(doc, pred):
+            gold = self.sentence_gold(doc, unit, spans_are_gold)
             if gold is not None:
-                items.append({"start": sentence.start, "end": sentence.end, "gold": gold, "score": float(score)})
+                items.append({"start": unit.start, "end": unit.end, "gold": gold, "score": score})
         return {**pred.to_dict(), "items": items, "n_words": words(doc.text),
                 "scored_spans": [s.to_dict() for s in pred.spans if s.category == self.category],
                 "gold_spans": [s.to_dict() for s in doc.spans_of(self.category)]}
@@ -96,14 +137,24 @@ class SpanDetection(Task):
     def item_metrics(self, gold: Sequence[Any], scores: np.ndarray, threshold: float) -> dict[str, float]:
         return binary_metrics([int(g) for g in gold], scores, threshold)
 
+    def item_metrics_resampled(self, gold: Sequence[Any], scores: np.ndarray, threshold: float,
+                               weights: np.ndarray) -> dict[str, np.ndarray]:
+        return binary_metrics_resampled([int(g) for g in gold], scores, threshold, weights)
+
     def item_decisions(self, scores: np.ndarray, threshold: float) -> np.ndarray:
         return (np.asarray(scores, dtype=float) >= threshold).astype(int)
 
     def calibration(self, gold: Sequence[Any], scores: np.ndarray, n_bins: int) -> dict[str, float]:
         return binary_calibration([int(g) for g in gold], scores, n_bins)
 
+    def calibration_resampled(self, gold: Sequence[Any], scores: np.ndarray, n_bins: int,
+                              weights: np.ndarray) -> dict[str, np.ndarray]:
+        return binary_calibration_resampled([int(g) for g in gold], scores, n_bins, weights)
+
     def plots(self, gold: Sequence[Any], scores: np.ndarray, threshold: float, folder: Path, title: str,
               n_bins: int) -> list[Path]:
+        from bench.report.plots import confusion_matrix_png, precision_recall_png, reliability_png  # matplotlib
+
         y = np.asarray(gold, dtype=int)
         s = np.asarray(scores, dtype=float)
         made = [confusion_matrix_png(y, self.item_decisions(s, threshold), [0, 1], list(CLASSES),
@@ -122,7 +173,7 @@ class SpanDetection(Task):
         if output.kind == "spans":
             return [s for s in pred.spans if s.category == self.category]
         return [Span(s.start, s.end, f"{self.category}/sentence", doc.sentence_text(s), score)
-                for s, score in zip(doc.sentences, pred.sentence_scores) if score >= threshold]
+                for s, score in self.unit_scores(doc, pred) if score >= threshold]
 
     def legend(self) -> list[str]:
         return [self.category]
@@ -134,7 +185,7 @@ class SpanDetection(Task):
             gold, unit, verb = doc.spans_of(self.category), "spans", "found"
         else:
             gold = [Span(s.start, s.end, f"{self.category}/sentence", doc.sentence_text(s))
-                    for s in doc.sentences if self.sentence_gold(doc, s, True)]
+                    for s, _ in self.scored_units(doc) if self.sentence_gold(doc, s, True)]
             unit, verb = "sentences", "flagged"
         keys = {(s.start, s.end) for s in gold}
         lines = [f"Reference article — {model} on {self.name}: {len(found)} {unit} {verb}, {len(gold)} in gold"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ast
 import codecs
+import hashlib
 import csv
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -76,6 +78,39 @@ def text_lines(path: Path, encoding: str = "utf-8") -> Iterator[tuple[int, str]]
     """``(line number, line)`` for every line of the file, split at line breaks only (``\\n``,
     ``\\r\\n``, ``\\r``; not at U+2028 and the like, which JSON strings may hold), ends removed."""
     yield from enumerate(read_text(path, encoding, universal_newlines=True).split("\n"), start=1)
+
+
+def json_object_lines(path: Path, encoding: str = "utf-8") -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number, object)`` for every non-blank line of a JSON-lines file; a line that is not
+    a JSON object is a DataError naming the file and line."""
+    for number, line in text_lines(path, encoding):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"invalid JSON ({exc.msg})", path=str(path), line=number) from None
+        if not isinstance(item, dict):
+            raise DataError("expected a JSON object", path=str(path), line=number)
+        yield number, item
+
+
+def tsv_table(path: Path, header: tuple[str, ...], *, exact: bool = True,
+              encoding: str = "utf-8") -> Iterator[tuple[int, dict[str, str]]]:
+    """``(line number, row by column)`` for every non-blank row of a tab-separated file (no quoting)
+    whose first line is ``header`` (or starts with it when ``exact`` is False); a wrong header or a
+    row with another number of fields is a DataError naming the file and line."""
+    reader = csv.reader(io.StringIO(read_text(path, encoding), newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
+    found = next(reader, None)
+    if found is None or tuple(found if exact else found[: len(header)]) != header:
+        raise DataError(f"expected the header {' '.join(header)} (tab-separated)", path=str(path), line=1)
+    for number, row in enumerate(reader, start=2):
+        if not row:
+            continue
+        if len(row) != len(found):
+            raise DataError(f"expected {len(found)} tab-separated fields, got {len(row)}", path=str(path),
+                            line=number)
+        yield number, dict(zip(found, row))
 
 
 def csv_rows(path: Path, encoding: str = "utf-8", *, on_error: Callable[[DataError], None] | None = None,
@@ -160,3 +195,34 @@ def locate_all(text: str, phrase: str) -> list[tuple[int, int]]:
 
 def slug(value: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", value.lower()).strip("_")
+
+
+def gold_file_notes(root: Path, folder: Path, pattern: str, used: list[Path], documents: int,
+                    what: str = "articles") -> dict[str, Any]:
+    """Notes recording which files a corpus's gold came from, logged as run tags: ``gold_files``
+    (folder, file-name pattern, how many files for how many documents) and ``gold_files_sha256``
+    (a digest of the files' relative paths and bytes, in path order).
+
+    Gold that matches none of the ``documents`` is an error in either mode (``corpus.strict=false``
+    skips single bad files, never the whole gold): a corpus of unannotated documents would be
+    scored as all negative. The error names the folder, the expected pattern and what is there.
+    """
+    if documents and not used:
+        present = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+        found = (f"it holds {len(present)} files such as {', '.join(present[:3])}" if present
+                 else "it holds no files")
+        raise DataError(f"no gold annotation file matches any of the {documents} {what}: expected {pattern}; "
+                        f"{found} (check corpus.files)", path=str(folder))
+
+    def relative(path: Path) -> str:
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    digest = hashlib.sha256()
+    for path in sorted(used, key=relative):
+        digest.update(relative(path).encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return {"gold_files": f"{relative(folder)}/{pattern}: {len(used)} files for {documents} {what}",
+            "gold_files_sha256": digest.hexdigest()[:16]}

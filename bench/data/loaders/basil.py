@@ -6,7 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench.data.loaders._common import UndecodableFile, check_document_size, read_text, require_int
+from bench.data.loaders._common import (
+    UndecodableFile,
+    check_document_size,
+    gold_file_notes,
+    read_text,
+    require_int,
+)
 from bench.data.registry import LoadResult, Reading, register_loader
 from bench.data.schema import Document, Sentence, Span
 from bench.errors import DataError
@@ -55,16 +61,22 @@ def load_basil(root: Path, files: dict[str, str], *, strict: bool, options: dict
     for folder in (articles_dir, annotations_dir):
         if not folder.is_dir():
             raise DataError("corpus folder not found", path=str(folder))
-    documents, skipped = [], {"malformed_files": 0}
+    documents, skipped = [], {"malformed_files": 0, "articles_without_annotations": 0}
     unlocated, ambiguous = [], 0
+    annotation_files: list[Path] = []
     article_paths = sorted(articles_dir.glob("*/*.json"))
     for path in article_paths:
         ann_path = annotations_dir / path.parent.name / f"{path.stem}_ann.json"
+        if not ann_path.is_file():
+            if strict:
+                raise DataError("annotation file not found", path=str(ann_path))
+            # no gold for it: skipped and counted, never scored as an article without bias
+            skipped["articles_without_annotations"] += 1
+            continue
+        annotation_files.append(ann_path)
         try:
             article = _read_json(path, reading.encoding)
-            annotation = _read_json(ann_path, reading.encoding) if ann_path.is_file() else None
-            if annotation is None:
-                raise DataError("annotation file not found", path=str(ann_path))
+            annotation = _read_json(ann_path, reading.encoding)
             text, sentences = _assemble(article, path)
             if not text.strip():
                 raise DataError("article has no title and no body text", path=str(path))
@@ -114,5 +126,7 @@ def load_basil(root: Path, files: dict[str, str], *, strict: bool, options: dict
     if not article_paths:
         raise DataError("no article JSON files found (expected <year>/<name>.json)", path=str(articles_dir))
     notes = {"unlocated_spans": len(unlocated), "unlocated_examples": unlocated[:10],
-             "spans_matching_several_sentences": ambiguous}
+             "spans_matching_several_sentences": ambiguous,
+             **gold_file_notes(root, annotations_dir, "<year>/<article>_ann.json", annotation_files,
+                               len(article_paths))}
     return LoadResult(documents, skipped={k: v for k, v in skipped.items() if v}, notes=notes)

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from bench.data.loaders._common import check_document_size, read_text, slug
+from bench.data.loaders._common import check_document_size, gold_file_notes, read_text, slug
 from bench.data.registry import LoadResult, Reading, register_loader
 from bench.data.schema import Document, Sentence, Span
 from bench.errors import DataError
@@ -45,7 +45,9 @@ def load_ptc(root: Path, files: dict[str, str], *, strict: bool, options: dict[s
     for folder in (articles_dir, labels_dir):
         if not folder.is_dir():
             raise DataError("corpus folder not found", path=str(folder))
-    documents, skipped = [], {"malformed_label_lines": 0, "empty_articles": 0}
+    documents, skipped = [], {"malformed_label_lines": 0, "empty_articles": 0, "articles_without_labels": 0}
+    relabel = {str(k): str(v) for k, v in (options.get("relabel") or {}).items()}
+    label_files: list[Path] = []
     article_paths = sorted(articles_dir.glob("article*.txt"))
     for path in article_paths:
         match = _ARTICLE.search(path.name)
@@ -63,6 +65,7 @@ def load_ptc(root: Path, files: dict[str, str], *, strict: bool, options: dict[s
         spans = []
         label_path = labels_dir / f"article{article_id}.task2-TC.labels"
         if label_path.is_file():
+            label_files.append(label_path)
             label_text = read_text(label_path, reading.encoding, universal_newlines=True)
             for line_no, line in enumerate(label_text.split("\n"), start=1):
                 if not line.strip():
@@ -79,14 +82,20 @@ def load_ptc(root: Path, files: dict[str, str], *, strict: bool, options: dict[s
                         raise DataError(str(exc), path=str(label_path), line=line_no) from None
                     skipped["malformed_label_lines"] += 1
                     continue
-                label = LOADED.get(technique, f"propaganda/{slug(technique)}")
+                # options.relabel maps a technique to another label (ptc_sourcing: Doubt -> unverified_source/doubt)
+                label = relabel.get(technique) or LOADED.get(technique, f"propaganda/{slug(technique)}")
                 spans.append(Span(start, end, label, text[start:end], native_label=technique))
         elif strict:
             raise DataError("label file for article not found", path=str(label_path))
+        else:  # no gold for it: skipped and counted, never scored as an article without propaganda
+            skipped["articles_without_labels"] += 1
+            continue
         documents.append(Document(
             id=article_id, text=text, spans=spans, sentences=_lines_as_sentences(text),
             metadata={"title": text.split("\n", 1)[0].strip(), "article": article_id},
         ))
     if not article_paths:
         raise DataError("no article*.txt files found", path=str(articles_dir))
-    return LoadResult(documents, skipped={k: v for k, v in skipped.items() if v})
+    notes = gold_file_notes(root, labels_dir, "article<id>.task2-TC.labels", label_files,
+                            len(documents) + skipped["articles_without_labels"])
+    return LoadResult(documents, skipped={k: v for k, v in skipped.items() if v}, notes=notes)
