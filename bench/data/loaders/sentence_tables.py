@@ -8,9 +8,6 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-import openpyxl
-from openpyxl.utils.exceptions import InvalidFileException
-
 from bench.data.loaders._common import check_document_size, csv_rows, locate_all, parse_word_list, require_file
 from bench.data.registry import LoadResult, Reading, register_loader
 from bench.data.schema import Document, Sentence, Span
@@ -43,6 +40,9 @@ def _csv_rows(path: Path, reading: Reading, on_error: Callable[[DataError], None
 
 
 def _open_workbook(path: Path) -> Any:
+    import openpyxl  # only the Excel corpora need it (0.4 s to import)
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
@@ -143,19 +143,48 @@ def load_babe(root: Path, files: dict[str, str], *, strict: bool, options: dict[
 
 
 def _agreement(path: Path) -> dict[str, dict[str, Any]]:
-    """Per sentence text: crowd annotators, share voting Biased, and agreement with the majority."""
+    """Per sentence text: crowd annotators, share voting Biased, agreement with the majority, and each
+    annotator's own labels (``annotator_ids``, ``annotator_bias``, ``annotator_opinion``, ``annotator_words``,
+    in the file's row order)."""
     votes: dict[str, list[str]] = defaultdict(list)
-    for _, row in _xlsx_rows(path, "annotations", required=("text", "label_bias")):
+    raw: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for number, row in _xlsx_rows(path, "annotations", required=("text", "label_bias")):
         text = str(row.get("text") or "").strip()
         if text:
             votes[text].append(str(row.get("label_bias") or ""))
+            raw[text].append({"line": number, **row})
     out = {}
     for text, labels in votes.items():
         counts = Counter(labels)
         majority = counts.most_common(1)[0][1]
         out[text] = {"annotators": len(labels), "share_biased": round(counts["Biased"] / len(labels), 4),
-                     "agreement": round(majority / len(labels), 4)}
+                     "agreement": round(majority / len(labels), 4), **_annotator_labels(raw[text], path)}
     return out
+
+
+def _annotator_labels(rows: list[dict[str, Any]], path: Path) -> dict[str, Any]:
+    """One entry per annotator row: its worker id, bias label, opinion label and marked words."""
+    for row in rows:
+        bias = str(row.get("label_bias") or "").strip()
+        if bias not in ("Biased", "Non-biased"):
+            raise DataError(f"label_bias {bias!r} is not Biased or Non-biased", path=str(path), line=row["line"])
+        opinion = str(row.get("label_opinion") or "").strip()
+        if opinion and opinion not in OPINION:
+            raise DataError(f"label_opinion {opinion!r} is not one of {list(OPINION)}", path=str(path),
+                            line=row["line"])
+    return {"annotator_ids": [str(r.get("mturk_id") or "") for r in rows],
+            "annotator_bias": [BIAS[str(r["label_bias"]).strip()] for r in rows],
+            "annotator_opinion": [OPINION.get(str(r.get("label_opinion") or "").strip()) for r in rows],
+            "annotator_words": [str(r.get("words") or "").strip() for r in rows]}
+
+
+def _keep_votes(doc: Document) -> None:
+    """Each annotator's labels as the sentence's ``annotator_votes`` (task -> one vote per annotator,
+    None where an annotator gave no opinion label); the worker ids and marked words stay in metadata."""
+    bias, opinion = doc.metadata.pop("annotator_bias", None), doc.metadata.pop("annotator_opinion", None)
+    if bias is None:
+        return
+    doc.sentences[0].labels["annotator_votes"] = {"loaded_language": bias, "opinion": opinion}
 
 
 @register_loader("mbic")
@@ -165,5 +194,7 @@ def load_mbic(root: Path, files: dict[str, str], *, strict: bool, options: dict[
     path = require_file(root, files["labels"])
     agreement = _agreement(require_file(root, files["raw_labels"])) if files.get("raw_labels") else {}
     result = _collect("mbic", _xlsx_rows(path), path, strict, reading, agreement)
+    for doc in result.documents:
+        _keep_votes(doc)
     result.notes["sentences_with_agreement"] = sum("agreement" in d.metadata for d in result.documents)
     return result
