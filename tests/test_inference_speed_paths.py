@@ -20,7 +20,7 @@ from bench.data.corpus import Corpus
 from bench.errors import ConfigError
 from bench.job import check_job, steps
 from bench.job.state import RunState
-from bench.scorers.hf_common import padded_batches, plan_batches, prefetch, resolve_model_path
+from bench.scorers.hf_common import encode, padded_batches, plan_batches, prefetch, resolve_model_path
 from bench.scorers.hf_models import TransformerSentenceClassifier, TransformerTokenTagger
 from bench.tasks import SpanDetection
 
@@ -140,6 +140,47 @@ def test_padded_batches_keep_pairs_and_offsets(classifier) -> None:
     ids = batches[0].inputs["input_ids"][list(batches[0].rows).index(0)].tolist()
     assert classifier.tokenizer.decode([i for i in ids if i]) == "[CLS] putin is a dictator. [SEP] putin [SEP]"
     assert batches[0].inputs["token_type_ids"].max() == 1 and len(batches[0].offsets) == 2
+
+
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_flat_encoding_pads_as_the_tokenizer_does(classifier, reference: Corpus, side: str) -> None:
+    texts = [s for doc in reference.documents for s in (doc.sentence_text(x) for x in doc.sentences)][:12]
+    tokenizer = copy.copy(classifier.tokenizer)
+    tokenizer.padding_side = side
+    encoded = encode(tokenizer, texts, None, 24, offsets=True)  # truncation at 24 cuts the long sentences
+    rows = [11, 0, 5, 3, 7]
+    mine = encoded.pad(rows, tokenizer.pad_token_id, left=side == "left")
+    theirs = tokenizer([texts[r] for r in rows], truncation=True, max_length=24, padding="longest",
+                       return_tensors="np", return_offsets_mapping=True)
+    for name in ("input_ids", "attention_mask", "token_type_ids"):
+        assert (mine[name] == theirs[name]).all(), name
+    for position, row in enumerate(rows):  # offsets per example, padding excluded
+        kept = theirs["attention_mask"][position].astype(bool)
+        assert (encoded.offsets[row] == theirs["offset_mapping"][position][kept]).all()
+        assert (encoded.row("input_ids", row) == theirs["input_ids"][position][kept]).all()
+
+
+def test_worker_processes_prepare_the_same_batches(classifier, reference: Corpus) -> None:
+    texts = [s for doc in reference.documents for s in (doc.sentence_text(x) for x in doc.sentences)]
+    settings = {"max_length": 64, "batch_size": 4, "max_tokens": 200, "offsets": True, "chunk": 6}
+    inline = list(padded_batches(classifier.tokenizer, texts, None, **settings))
+    workers = list(padded_batches(classifier.tokenizer, texts, None, workers=2, **settings))
+    assert len(inline) == len(workers) > 2
+
+    def by_first_row(batches):
+        return {int(b.rows[0]): b for b in batches}
+
+    mine, theirs = by_first_row(inline), by_first_row(workers)
+    assert mine.keys() == theirs.keys()
+    for first, batch in mine.items():
+        other = theirs[first]
+        assert (batch.rows == other.rows).all()
+        assert all(torch.equal(batch.inputs[k], other.inputs[k]) for k in batch.inputs)
+        assert all((a == b).all() for a, b in zip(batch.offsets, other.offsets))
+    tagger = copy.copy(classifier)
+    tagger.tokenizer_workers = 2  # the scorer's own path with workers predicts as without
+    examples = TASK.text_examples(reference.documents, labelled_only=False)
+    assert np.abs(tagger._probabilities(examples) - classifier._probabilities(examples)).max() < 1e-6
 
 
 def test_the_run_logs_the_change_against_the_fp32_model(classifier, tmp_path: Path) -> None:

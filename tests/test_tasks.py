@@ -105,7 +105,7 @@ def test_params_cover_every_constructor_setting(cls: type) -> None:
 
     params = cls().params()
     expected = {n for n in inspect.signature(cls.__init__).parameters
-                if n not in ("self", "load_from", "device", "batch_size")}
+                if n not in ("self", "load_from", "device", "batch_size", "tokenizer_workers")}
     assert expected <= set(params)
 
 

@@ -50,6 +50,7 @@ MODEL_RULES: dict[str, Allowed] = {
     "train_batch_size": either(integer(1), one_of(["auto"])),
     "max_tokens_per_batch": optional(either(integer(1), one_of(["auto"]))),
     "precision": one_of(["auto", "fp32", "bf16", "fp16"]),
+    "tokenizer_workers": either(integer(0), one_of(["auto"])),
     "runtime": one_of(["torch", "onnx"]),
     "quantize": optional(one_of(["int8"])),
     "epochs": integer(1),

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import itertools
+import os
 import math
 import queue
 import threading
@@ -26,6 +28,8 @@ PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 _DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 #: examples tokenised together by the background worker (one fast-tokenizer call each)
 TOKENIZE_CHUNK = 4096
+#: ``tokenizer_workers: auto`` on CUDA: at most this many tokenising processes
+MAX_TOKENIZER_WORKERS = 8
 #: ``max_tokens_per_batch: auto`` on CUDA (padded tokens per inference batch)
 CUDA_TOKENS_PER_BATCH = 65536
 #: ``train_batch_size: auto``: examples per training step on CUDA and elsewhere
@@ -89,30 +93,38 @@ def tokens_per_batch(setting: int | str | None, device: torch.device) -> int | N
 # ---------------------------------------------------------------------------------- tokenising
 @dataclass
 class Encoded:
-    """Token ids (and the tokenizer's other inputs) of some examples, unpadded, one array per example."""
+    """Token ids (and the tokenizer's other inputs) of some examples, unpadded: each field one flat
+    array of every example's tokens end to end, cut by ``lengths`` (no Python object per token)."""
 
-    fields: dict[str, list[np.ndarray]]
+    fields: dict[str, np.ndarray]
+    lengths: np.ndarray
     offsets: list[np.ndarray] | None = None
 
     @property
-    def lengths(self) -> np.ndarray:
-        return np.array([len(ids) for ids in self.fields["input_ids"]], dtype=np.int64)
+    def starts(self) -> np.ndarray:
+        return np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.int64)
+
+    def row(self, name: str, index: int) -> np.ndarray:
+        """One example's values of one field."""
+        start = int(self.starts[index])
+        return self.fields[name][start : start + int(self.lengths[index])]
 
     def pad(self, rows: Sequence[int], pad_id: int, left: bool = False) -> dict[str, np.ndarray]:
-        """The given examples padded to the longest of them (``attention_mask`` 0 on padding)."""
-        longest = max(len(self.fields["input_ids"][r]) for r in rows)
-        out = {}
-        for name, values in self.fields.items():
-            fill = pad_id if name == "input_ids" else 0
-            array = np.full((len(rows), longest), fill, dtype=np.int64)
-            for i, r in enumerate(rows):
-                v = values[r]
-                if left:
-                    array[i, longest - len(v):] = v
-                else:
-                    array[i, : len(v)] = v
-            out[name] = array
-        return out
+        """The given examples padded to the longest of them (``attention_mask`` 0 on padding), by
+        one gather per field rather than a copy per example."""
+        rows = np.asarray(rows, dtype=np.int64)
+        lengths = self.lengths[rows]
+        longest = int(lengths.max())
+        position = np.arange(longest)[None, :] - ((longest - lengths)[:, None] if left else 0)
+        valid = (position >= 0) & (position < lengths[:, None])
+        total = len(self.fields["input_ids"])
+        index = np.minimum(self.starts[rows][:, None] + np.maximum(position, 0), max(total - 1, 0))
+        return {name: np.where(valid, values[index] if total else 0, pad_id if name == "input_ids" else 0)
+                for name, values in self.fields.items()}
+
+
+def _flat(values: list[list[int]], count: int) -> np.ndarray:
+    return np.fromiter(itertools.chain.from_iterable(values), dtype=np.int64, count=count)
 
 
 def encode(tokenizer: Any, texts: Sequence[str], pairs: Sequence[str | None] | None, max_length: int, *,
@@ -123,13 +135,18 @@ def encode(tokenizer: Any, texts: Sequence[str], pairs: Sequence[str | None] | N
         encoding = tokenizer(list(texts), [p or "" for p in pairs], truncation="longest_first", **kwargs)
     else:
         encoding = tokenizer(list(texts), truncation=True, **kwargs)
-    found = {name: [np.asarray(v, dtype=np.int64) for v in encoding[name]] for name in encoding.keys()
-             if name != "offset_mapping"}
+    ids = encoding["input_ids"]
+    lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+    total = int(lengths.sum())
+    found = {name: _flat(encoding[name], total) for name in encoding.keys() if name != "offset_mapping"}
     if "attention_mask" not in found:
-        found["attention_mask"] = [np.ones(len(v), dtype=np.int64) for v in found["input_ids"]]
-    spans = ([np.asarray(o, dtype=np.int64).reshape(-1, 2) for o in encoding["offset_mapping"]]
-             if offsets else None)
-    return Encoded(found, spans)
+        found["attention_mask"] = np.ones(total, dtype=np.int64)
+    spans = None
+    if offsets:
+        flat = np.fromiter(itertools.chain.from_iterable(itertools.chain.from_iterable(encoding["offset_mapping"])),
+                           dtype=np.int64, count=2 * total).reshape(-1, 2)
+        spans = np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else []
+    return Encoded(found, lengths, spans)
 
 
 def plan_batches(lengths: Sequence[int], batch_size: int, max_tokens: int | None,
@@ -166,6 +183,10 @@ class Batch:
     rows: np.ndarray
     inputs: dict[str, torch.Tensor]
     offsets: list[np.ndarray] = field(default_factory=list)
+
+    def pin_memory(self) -> "Batch":
+        """The same batch with its tensors in pinned memory (called by DataLoader's pinning thread)."""
+        return Batch(self.rows, {k: v.pin_memory() for k, v in self.inputs.items()}, self.offsets)
 
 
 def prefetch(items: Iterable[T], depth: int = 4) -> Iterator[T]:
@@ -210,26 +231,99 @@ def prefetch(items: Iterable[T], depth: int = 4) -> Iterator[T]:
                 worker.join(timeout=0.05)
 
 
+def tokenizer_workers(setting: int | str, device: torch.device) -> int:
+    """``model.tokenizer_workers``: processes that tokenise and pad ahead of the model (``auto``: on
+    CUDA one per spare CPU core, at most :data:`MAX_TOKENIZER_WORKERS`; none on a CPU, whose cores
+    run the model)."""
+    if setting != "auto":
+        return int(setting)
+    if device.type != "cuda":
+        return 0
+    return max(0, min(MAX_TOKENIZER_WORKERS, (os.cpu_count() or 1) - 2))
+
+
+@dataclass
+class _BatchPlan:
+    """How to cut examples into padded batches (shared by the in-process and the worker paths)."""
+
+    tokenizer: Any
+    texts: Sequence[str]
+    pairs: Sequence[str | None] | None
+    max_length: int
+    batch_size: int
+    max_tokens: int | None
+    offsets: bool
+    chunk: int
+
+    def chunks(self) -> list[np.ndarray]:
+        """Example positions, longest texts first, ``chunk`` at a time (one tokenizer call each)."""
+        chars = [len(t) + (len(self.pairs[i] or "") if self.pairs else 0) for i, t in enumerate(self.texts)]
+        by_chars = np.argsort(-np.array(chars, dtype=np.int64), kind="stable")
+        return [by_chars[start : start + self.chunk] for start in range(0, len(by_chars), self.chunk)]
+
+    def batches(self, rows: np.ndarray) -> Iterator[Batch]:
+        tokenizer = self.tokenizer
+        pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        left = getattr(tokenizer, "padding_side", "right") == "left"
+        encoded = encode(tokenizer, [self.texts[r] for r in rows],
+                         [self.pairs[r] for r in rows] if self.pairs else None, self.max_length, offsets=self.offsets)
+        for plan in plan_batches(encoded.lengths, self.batch_size, self.max_tokens, tie_break=rows):
+            tensors = {k: torch.from_numpy(v) for k, v in encoded.pad(plan, pad_id, left).items()}
+            yield Batch(rows[plan], tensors, [encoded.offsets[i] for i in plan] if encoded.offsets else [])
+
+
+class _WorkerBatches(torch.utils.data.IterableDataset):
+    """The batches of a plan, chunk ``i`` prepared by worker ``i mod workers``."""
+
+    def __init__(self, plan: _BatchPlan) -> None:
+        super().__init__()
+        self.plan = plan
+        self.chunks = plan.chunks()
+
+    def __iter__(self) -> Iterator[Batch]:
+        info = torch.utils.data.get_worker_info()
+        mine = self.chunks if info is None else self.chunks[info.id :: info.num_workers]
+        for rows in mine:
+            yield from self.plan.batches(rows)
+
+
+@contextlib.contextmanager
+def _tokenizers_not_parallel() -> Iterator[None]:
+    """Forked workers tokenise one batch each in parallel; Rust-level parallelism inside them is
+    turned off (and its fork warning with it) while they start."""
+    previous = os.environ.get("TOKENIZERS_PARALLELISM")
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("TOKENIZERS_PARALLELISM", None)
+        else:
+            os.environ["TOKENIZERS_PARALLELISM"] = previous
+
+
 def padded_batches(tokenizer: Any, texts: Sequence[str], pairs: Sequence[str | None] | None, *, max_length: int,
                    batch_size: int, max_tokens: int | None, pin: bool = False, offsets: bool = False,
-                   chunk: int = TOKENIZE_CHUNK) -> Iterator[Batch]:
+                   chunk: int = TOKENIZE_CHUNK, workers: int = 0) -> Iterator[Batch]:
     """Every example once, tokenised ``chunk`` at a time (longest texts first) and cut into batches
-    of similar token length; tensors in pinned memory when ``pin`` (for non-blocking copies to CUDA)."""
-    n = len(texts)
-    chars = [len(t) + (len(pairs[i] or "") if pairs else 0) for i, t in enumerate(texts)]
-    by_chars = np.argsort(-np.array(chars, dtype=np.int64), kind="stable")
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    left = getattr(tokenizer, "padding_side", "right") == "left"
-    for start in range(0, n, chunk):
-        rows = by_chars[start : start + chunk]
-        encoded = encode(tokenizer, [texts[r] for r in rows], [pairs[r] for r in rows] if pairs else None,
-                         max_length, offsets=offsets)
-        for plan in plan_batches(encoded.lengths, batch_size, max_tokens, tie_break=rows):
-            arrays = encoded.pad(plan, pad_id, left)
-            tensors = {k: torch.from_numpy(v) for k, v in arrays.items()}
-            if pin:
-                tensors = {k: v.pin_memory() for k, v in tensors.items()}
-            yield Batch(rows[plan], tensors, [encoded.offsets[i] for i in plan] if encoded.offsets else [])
+    of similar token length; tensors in pinned memory when ``pin`` (for non-blocking copies to CUDA).
+
+    With ``workers`` > 0 the chunks are tokenised and padded by that many worker processes
+    (``torch.utils.data.DataLoader``), so tokenising is not bound to one core; batches then arrive
+    in the order the workers finish them (each carries its ``rows``).
+    """
+    plan = _BatchPlan(tokenizer, texts, pairs, max_length, batch_size, max_tokens, offsets, chunk)
+    if workers <= 0 or len(texts) <= chunk:
+        for rows in plan.chunks():
+            for batch in plan.batches(rows):
+                yield batch.pin_memory() if pin else batch
+        return
+    dataset = _WorkerBatches(plan)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=min(workers, len(dataset.chunks)),
+                                         pin_memory=pin, prefetch_factor=4)
+    with _tokenizers_not_parallel():
+        batches = iter(loader)
+    yield from batches
 
 
 def to_device(inputs: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:

@@ -23,8 +23,8 @@ from bench.scorers.base import DocumentPrediction, Scorer
 from bench.predictions import TextExample
 from bench.scorers.examples import bio_tags, spans_from_bio
 from bench.scorers.hf_common import (Batch, TrainingSettings, encode, padded_batches, pick_device, precision_name,
-                                     prefetch, resolve_model_path, resolve_precision, tokens_per_batch, train_batch_size,
-                                     train_loop)
+                                     prefetch, resolve_model_path, resolve_precision, tokenizer_workers,
+                                     tokens_per_batch, train_batch_size, train_loop)
 from bench.scorers.hf_runtime import build_engine, check_runtime
 from bench.scorers.model_files import check_hf_folder
 from bench.scorers.trainable import TrainableScorer, best_f1_threshold, read_meta, tuned_threshold, write_meta
@@ -49,6 +49,8 @@ class _TransformerScorer(TrainableScorer):
     _required_meta: dict[str, type] = {}
     #: inference-only settings: not part of the trained model's key (the prediction fingerprint names the engine)
     inference_only: ClassVar[frozenset[str]] = frozenset({"runtime", "quantize", "max_tokens_per_batch"})
+    #: how inputs are prepared, never what is predicted: no part of any key
+    not_params: ClassVar[frozenset[str]] = Scorer.not_params | {"tokenizer_workers"}
 
     def __init__(self, model_name_or_path: str = "minilm", max_length: int = 128, batch_size: int = 32,
                  device: str = "auto", epochs: int = 3, train_batch_size: int | str = 16,
@@ -56,7 +58,7 @@ class _TransformerScorer(TrainableScorer):
                  patience: int = 1, max_steps_per_epoch: int | None = None, trust_remote_code: bool = False,
                  load_from: str | None = None, seed: int = 13, tune_threshold: bool = True,
                  precision: str = "auto", max_tokens_per_batch: int | str | None = "auto", runtime: str = "torch",
-                 quantize: str | None = None) -> None:
+                 quantize: str | None = None, tokenizer_workers: int | str = "auto") -> None:
         self.model_name_or_path = model_name_or_path
         self.max_length, self.batch_size, self.device_name = max_length, batch_size, device
         self.device = pick_device(device)
@@ -65,7 +67,7 @@ class _TransformerScorer(TrainableScorer):
         self.weight_decay, self.warmup_ratio, self.patience = weight_decay, warmup_ratio, patience
         self.max_steps_per_epoch = max_steps_per_epoch
         self.precision, self.max_tokens_per_batch = precision, max_tokens_per_batch
-        self.runtime, self.quantize = runtime, quantize
+        self.runtime, self.quantize, self.tokenizer_workers = runtime, quantize, tokenizer_workers
         self.dtype = resolve_precision(precision, self.device)
         check_runtime(runtime, quantize, precision, self.device)
         self.settings = TrainingSettings(epochs, train_batch_size_for(train_batch_size, self.device), learning_rate,
@@ -117,9 +119,10 @@ class _TransformerScorer(TrainableScorer):
                  ) -> Any:
         engine = self.engine()
         budget = tokens_per_batch(self.max_tokens_per_batch, engine.device)
-        return prefetch(padded_batches(self.tokenizer, texts, pairs, max_length=self.max_length,
-                                       batch_size=self.batch_size, max_tokens=budget, pin=engine.pin,
-                                       offsets=offsets))
+        workers = tokenizer_workers(self.tokenizer_workers, engine.device)
+        batches = padded_batches(self.tokenizer, texts, pairs, max_length=self.max_length, batch_size=self.batch_size,
+                                 max_tokens=budget, pin=engine.pin, offsets=offsets, workers=workers)
+        return batches if workers else prefetch(batches)  # worker processes already run ahead
 
     # ------------------------------------------------------------------ model files
     def _from_pretrained(self, source: str, **kwargs: Any) -> None:
