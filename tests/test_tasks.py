@@ -117,6 +117,20 @@ def test_tune_threshold_changes_the_model_key(cls: type, reference: Corpus) -> N
                                                                       docs, None)
 
 
+def test_the_crf_model_key_follows_its_lexicon_feature(reference: Corpus, monkeypatch) -> None:
+    """An edited curated lexicon changes the CRF's features, so a model trained with the old one is not reused."""
+    import bench.scorers.sklearn_models as sklearn_models
+    from bench.data.lexicons import curated_loaded_language
+
+    task, docs = load_task("loaded_language"), reference.documents
+    before = model_key(CRFSpanTagger(), task, reference, docs, None)
+    entries = curated_loaded_language()
+    monkeypatch.setattr(sklearn_models, "curated_loaded_language", lambda: entries[1:])
+    assert model_key(CRFSpanTagger(), task, reference, docs, None) != before
+    monkeypatch.setattr(sklearn_models, "curated_loaded_language", lambda: list(entries))
+    assert model_key(CRFSpanTagger(), task, reference, docs, None) == before
+
+
 # ------------------------------------------------------------------ scoring
 def test_span_labelling_on_ptc_scores_micro_f1_over_spans(shared_data, corpus_loader) -> None:
     corpus = corpus_loader("ptc")

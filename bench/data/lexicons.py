@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -28,6 +31,12 @@ def _lines(path: Path, comment: str = "#") -> list[tuple[int, str]]:
         if stripped and not stripped.startswith(comment):
             out.append((number, stripped))
     return out
+
+
+def lexicon_digest(entries: Iterable[LexiconEntry]) -> str:
+    """A digest of what entries match and weigh (term, sub-label, weight), for cache keys."""
+    payload = json.dumps(sorted((e.term, e.sub_label, e.weight) for e in entries))
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
 def curated_loaded_language(path: Path | None = None) -> list[LexiconEntry]:

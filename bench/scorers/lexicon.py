@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
-from bench.data.lexicons import LexiconEntry, curated_loaded_language, load_extra_lexicon
+from bench.data.lexicons import LexiconEntry, curated_loaded_language, lexicon_digest, load_extra_lexicon
 from bench.data.schema import Document, Span
 from bench.scorers.base import DocumentPrediction, Scorer, sentence_scores_from_spans
 from bench.scorers.matching import TermMatcher
@@ -36,8 +34,7 @@ class LoadedLanguageLexiconScorer(Scorer):
             entries += [replace(e, sources=(path.name,)) for e in load_extra_lexicon(
                 str(extra["kind"]), path, str(extra.get("sub_label", "lexical_bias")), float(extra.get("weight", 0.5)))]
         self.matcher = TermMatcher(entries, inflect=inflect)
-        self._digest = hashlib.sha256(json.dumps(sorted((e.term, e.sub_label, e.weight) for e in entries)).encode()
-                                      ).hexdigest()[:16]
+        self._digest = lexicon_digest(entries)
 
     def content_params(self) -> dict[str, Any]:
         """The matcher's size and a digest of the entries, so an edited lexicon never reuses cached predictions."""

@@ -18,7 +18,7 @@ from sklearn.svm import LinearSVC
 from sklearn_crfsuite import CRF
 from tqdm.auto import tqdm
 
-from bench.data.lexicons import curated_loaded_language
+from bench.data.lexicons import curated_loaded_language, lexicon_digest
 from bench.data.schema import Document, Span
 from bench.errors import ConfigError, DataError
 from bench.metrics.spans import merge_overlapping
@@ -185,10 +185,16 @@ class CRFSpanTagger(TrainableScorer):
                  tune_threshold: bool = True) -> None:
         self.c1, self.c2, self.max_iterations, self.window = c1, c2, max_iterations, window
         self.lexicon_feature = lexicon_feature
-        self.matcher = TermMatcher(curated_loaded_language()) if lexicon_feature else None
+        entries = curated_loaded_language() if lexicon_feature else []
+        self.matcher = TermMatcher(entries) if lexicon_feature else None
+        self._lexicon_digest = lexicon_digest(entries) if lexicon_feature else None
         self.tagger: pycrfsuite.Tagger | None = None
         self.category: str | None = None
         super().__init__(load_from=load_from, seed=seed, tune_threshold=tune_threshold)
+
+    def content_params(self) -> dict[str, Any]:
+        """The lexicon feature's entries: a trained model (and its cache entry) depends on them."""
+        return {"lexicon": self._lexicon_digest} if self.lexicon_feature else {}
 
     def _sentence_tokens(self, doc: Document) -> list[list[tuple[int, int, str]]]:
         return [tokenize(doc.sentence_text(s), s.start) for s in doc.sentences]
