@@ -125,10 +125,12 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
             try:
                 reply = state.reply_for(body)
                 time.sleep(float(reply.get("sleep_s", 0)))
-                self._reply(body, reply)
             finally:
+                # no longer in flight before the reply leaves: a client that has its answer may send
+                # the next request at once, and must not be counted as overlapping this one
                 with state.lock:
                     state.in_flight -= 1
+            self._reply(body, reply)
 
         def _reply(self, body: dict[str, Any], reply: dict[str, Any]) -> None:
             if "status" in reply and reply["status"] != 200:
