@@ -43,8 +43,10 @@ class State:
             self.script = script
             self.turns = [0] * len(script.get("rules", []))
             self.log: list[dict[str, Any]] = []
-            self.in_flight = getattr(self, "in_flight", 0)
-            self.max_in_flight = self.in_flight
+            # requests in flight are counted per script: one still sleeping from an earlier script (a
+            # client that timed out) is not part of what the new script measures
+            self.generation = getattr(self, "generation", 0) + 1
+            self.in_flight, self.max_in_flight = 0, 0
 
     def reply_for(self, body: dict[str, Any]) -> dict[str, Any]:
         text = "\n".join(str(m.get("content") or "") for m in body.get("messages", []))
@@ -120,6 +122,7 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
                 return
             with state.lock:
+                generation = state.generation
                 state.in_flight += 1
                 state.max_in_flight = max(state.max_in_flight, state.in_flight)
             try:
@@ -129,7 +132,8 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
                 # no longer in flight before the reply leaves: a client that has its answer may send
                 # the next request at once, and must not be counted as overlapping this one
                 with state.lock:
-                    state.in_flight -= 1
+                    if state.generation == generation:
+                        state.in_flight -= 1
             self._reply(body, reply)
 
         def _reply(self, body: dict[str, Any], reply: dict[str, Any]) -> None:
