@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import site
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -60,16 +62,39 @@ def _wheel(source: Path, out: Path) -> Path:
     return next(out.glob("newsbias_bench-*.whl"))
 
 
+def _see_this_interpreters_packages(venv: Path) -> None:
+    """Let ``venv`` import the dependencies installed for the interpreter running the tests.
+
+    ``venv --system-site-packages`` would point at the *base* interpreter's site-packages, which, when the
+    tests run inside a virtual environment (as a newcomer runs them), holds none of the dependencies. A
+    ``.pth`` file listing this interpreter's site directories works from a venv and from a bare interpreter
+    alike; plain path lines (no ``import`` lines) keep the parent's own ``.pth`` hooks, such as the editable
+    install of the checkout, out of the new environment.
+    """
+    parent_dirs = [p for p in (*site.getsitepackages(), sysconfig.get_path("purelib"), sysconfig.get_path("platlib"))
+                   if Path(p).is_dir()]
+    child = _ok(_run([venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                     cwd=venv)).stdout.strip()
+    (Path(child) / "_newsbias_test_parent.pth").write_text("\n".join(dict.fromkeys(parent_dirs)) + "\n")
+
+
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv (seeing the system's packages) with the project installed from its wheel."""
+    """A fresh venv (seeing the test interpreter's packages) with the project installed from its wheel."""
     pytest.importorskip("setuptools", minversion="70.1", reason="building the wheel offline needs setuptools ≥ 70.1")
     base = tmp_path_factory.mktemp("install")
     wheel = _wheel(_copy_source(base / "src"), base / "wheels")
     venv = base / "venv"
-    _ok(_run([sys.executable, "-m", "venv", "--system-site-packages", venv], cwd=base))
+    _ok(_run([sys.executable, "-m", "venv", venv], cwd=base))
+    _see_this_interpreters_packages(venv)
     _ok(_run([venv / "bin" / "python", "-m", "pip", "install", "--no-deps", "--no-index", wheel], cwd=base))
     return venv
+
+
+def test_the_fresh_venv_imports_the_dependencies(venv: Path, tmp_path: Path) -> None:
+    """The environment the install tests run in has hydra, mlflow and torch, whether or not the tests
+    themselves run inside a virtual environment."""
+    _ok(_run([venv / "bin" / "python", "-c", "import hydra, mlflow, sklearn, bench.__main__"], cwd=tmp_path))
 
 
 def _only_run(uri: str, experiment: str) -> Run:
