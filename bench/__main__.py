@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 from bench.cli.callbacks import SweepSummary
 from bench.cli.errors import EXIT_INTERRUPTED, fail, fail_config, one_line_warnings, report, verbose_requested
 from bench.config import config_dir, register_resolvers
+from bench.errors import ConfigError, install_hint
 
 register_resolvers()
 
@@ -71,6 +73,15 @@ def _terminated(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
+def check_launcher_installed(argv: list[str]) -> None:
+    """``hydra/launcher=ray`` or ``ray_cluster`` without the ray extra: one line naming the install."""
+    launchers = [a.split("=", 1)[1] for a in argv if a.lstrip("+~").startswith("hydra/launcher=")]
+    if any(name.startswith("ray") for name in launchers) and \
+            importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is None:
+        raise ConfigError(f"hydra/launcher={launchers[-1]} runs sweeps on Ray, which needs the ray extra: "
+                          f"{install_hint('ray')}")
+
+
 def main() -> None:
     """Run the app; Hydra's own errors (unknown names, bad overrides) become one line too."""
     signal.signal(signal.SIGTERM, _terminated)
@@ -78,6 +89,10 @@ def main() -> None:
         sys.argv.extend(DEFAULT_ARGS)
     verbose = verbose_requested()
     one_line_warnings()
+    try:
+        check_launcher_installed(sys.argv[1:])
+    except ConfigError as exc:
+        fail(exc, verbose)
     # let Hydra raise instead of printing its multi-line report, so we can report it in one line
     os.environ["HYDRA_FULL_ERROR"] = "1"
     try:

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def install_hint(extra: str) -> str:
+    """The command that installs one of the package's optional feature sets (``pyproject.toml`` extras)."""
+    return f"pip install 'newsbias-bench[{extra}]'"
+
+
 class BenchError(Exception):
     """Any user-facing error: bad input, unknown names, invalid configuration."""
 

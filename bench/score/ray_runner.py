@@ -15,7 +15,7 @@ import logging
 from dataclasses import asdict
 from typing import Any, Sequence
 
-from bench.errors import BenchError, ConfigError
+from bench.errors import BenchError, ConfigError, install_hint
 from bench.score.inputs import Shard
 from bench.score.models import build_all
 from bench.score.output import OutputDir
@@ -42,7 +42,7 @@ def _import_ray() -> Any:
         import ray
         import ray.data  # noqa: F401
     except ImportError:
-        raise ConfigError("--ray needs Ray Data: pip install 'ray[data]>=2.40'") from None
+        raise ConfigError(f"--ray needs Ray Data, in the ray extra: {install_hint('ray')}") from None
     return ray
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from bench.errors import ConfigError
+from bench.errors import ConfigError, install_hint
 from bench.scorers.hf_common import autocast, to_device
 
 RUNTIMES = ("torch", "onnx")
@@ -71,10 +71,11 @@ class OnnxEngine:
 
     def __init__(self, model: torch.nn.Module, input_names: list[str], device: torch.device,
                  quantize: str | None) -> None:
-        try:
+        try:  # optional: the onnx extra
+            import onnx  # noqa: F401 - the exporter and the int8 quantiser need it
             import onnxruntime as ort
         except ImportError:
-            raise ConfigError("model.runtime=onnx needs onnxruntime (pip install onnxruntime onnx)") from None
+            raise ConfigError(f"model.runtime=onnx needs the onnx extra: {install_hint('onnx')}") from None
         self._folder = tempfile.TemporaryDirectory(prefix="newsbias-onnx-")
         folder = Path(self._folder.name)
         path = export_onnx(model, input_names, folder / "model.onnx")
