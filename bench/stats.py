@@ -10,7 +10,9 @@ from typing import Any
 
 from bench.cli.errors import fail
 
-from bench.config import available, corpus_config
+from omegaconf import OmegaConf
+
+from bench.config import available, corpus_config, find_config
 from bench.data.corpus import Corpus
 from bench.data.load import load_corpus
 from bench.tasks import load_task
@@ -38,6 +40,18 @@ def corpus_statistics(corpus: Corpus, tasks: dict[str, list[str]]) -> dict[str, 
     }
 
 
+def ready_corpora() -> list[str]:
+    """Corpus configs that load as they are: templates such as ``jsonl`` (``name: ???``, ``root: ???``)
+    need values from the command line and are left out of the default list."""
+    ready = []
+    for name in available("corpus"):
+        path = find_config("corpus", name)
+        cfg = OmegaConf.load(path) if path is not None else None
+        if cfg is not None and not any(OmegaConf.is_missing(cfg, key) for key in cfg):
+            ready.append(name)
+    return ready
+
+
 def _markdown(rows: list[dict[str, Any]]) -> str:
     lines = ["| corpus | documents | sentences | spans by label | sentence balance | splits | fingerprint |",
              "|---|---:|---:|---|---|---|---|"]
@@ -56,14 +70,15 @@ def _markdown(rows: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.stats", description=__doc__)
-    parser.add_argument("corpora", nargs="*", help=f"corpus config names (default: all of {available('corpus')})")
+    parser.add_argument("corpora", nargs="*", help="corpus config names (default: every corpus config that needs no settings; "
+                             "templates such as jsonl are left out)")
     parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
     parser.add_argument("--lenient", action="store_true", help="skip malformed rows and count them")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     try:
         rows = []
-        for name in args.corpora or available("corpus"):
+        for name in args.corpora or ready_corpora():
             cfg = corpus_config(name)
             corpus = load_corpus(cfg, strict=not args.lenient)
             rows.append(corpus_statistics(corpus, {k: list(v) for k, v in (cfg.get("tasks") or {}).items()}))

@@ -5,7 +5,10 @@ Each non-blank line is one JSON object:
 - ``id`` (string, required) and ``text`` (string, required, not blank);
 - ``metadata`` (object), ``doc_labels`` (object): optional;
 - ``spans``: optional array of ``{"start": int, "end": int, "label": "category/sub_label", "text": str}``
-  (character offsets into ``text``, end exclusive; integers only, so ``62.7`` or ``true`` is an error);
+  (character offsets into ``text``, end exclusive; integers only, so ``62.7`` or ``true`` is an error),
+  or, without offsets, ``{"text": str, "occurrence": int, "label": …}``: the ``occurrence``-th (1-based)
+  appearance of ``text`` in the document, resolved and checked at load (``occurrence`` may be left out
+  when the words appear once);
 - ``sentences``: optional array of ``[start, end]`` integer pairs, the document's own sentence
   boundaries (within the text, in order, not overlapping); without it the text is split by
   :func:`bench.data.sentences.split_sentences` (pysbd, one paragraph per line);
@@ -36,14 +39,49 @@ from bench.data.sentences import given_sentences, split_sentences
 from bench.errors import DataError
 
 
-def _span(raw: object, i: int) -> Span:
+def occurrence_offsets(text: str, surface: str, occurrence: int | None, what: str) -> tuple[int, int]:
+    """``[start, end)`` of the ``occurrence``-th (1-based) appearance of ``surface`` in ``text``.
+
+    Without ``occurrence`` the surface must appear exactly once; every other case is a ValueError that
+    says how often it appears.
+    """
+    if not surface:
+        raise ValueError(f"{what} needs a non-empty 'text' to be found in the document")
+    starts, at = [], text.find(surface)
+    while at != -1:
+        starts.append(at)
+        at = text.find(surface, at + 1)
+    if not starts:
+        raise ValueError(f"{what} text {surface!r} does not occur in the document")
+    if occurrence is None:
+        if len(starts) > 1:
+            raise ValueError(f"{what} text {surface!r} occurs {len(starts)} times; add 'occurrence' (1 … "
+                             f"{len(starts)}) or offsets")
+        occurrence = 1
+    if not 1 <= occurrence <= len(starts):
+        raise ValueError(f"{what} 'occurrence' {occurrence} is out of range: {surface!r} occurs "
+                         f"{len(starts)} time{'s' if len(starts) > 1 else ''}")
+    return starts[occurrence - 1], starts[occurrence - 1] + len(surface)
+
+
+def _span(raw: object, i: int, text: str) -> Span:
+    """A span by offsets (``start``, ``end``) or by its words (``text`` with an optional 1-based
+    ``occurrence``), resolved against the document text."""
     item = require_object(raw, f"span #{i}")
-    start, end = require_int(item.get("start"), f"span #{i} 'start'"), require_int(item.get("end"), f"span #{i} 'end'")
     label, surface = item.get("label"), item.get("text", "")
     if not isinstance(label, str):
         raise ValueError(f"span #{i} needs a string 'label', got {label!r}")
     if not isinstance(surface, str):
         raise ValueError(f"span #{i} 'text' must be a string, got {surface!r}")
+    if "start" not in item and "end" not in item:
+        occurrence = item.get("occurrence")
+        if occurrence is not None:
+            occurrence = require_int(occurrence, f"span #{i} 'occurrence'")
+        start, end = occurrence_offsets(text, surface, occurrence, f"span #{i}")
+        return Span(start, end, label, surface)
+    if "occurrence" in item:
+        raise ValueError(f"span #{i} gives both offsets and 'occurrence'; give one of them")
+    start, end = require_int(item.get("start"), f"span #{i} 'start'"), require_int(item.get("end"), f"span #{i} 'end'")
     return Span(start, end, label, surface)
 
 
@@ -70,7 +108,7 @@ def _document(raw: dict[str, Any], path: Path, line_no: int, reading: Reading) -
     check_document_size(text, reading, path, line=line_no, doc_id=doc_id)
     metadata = require_object(raw.get("metadata", {}), "field 'metadata'")
     doc_labels = require_object(raw.get("doc_labels", {}), "field 'doc_labels'")
-    spans = [_span(s, i) for i, s in enumerate(require_list(raw.get("spans", []), "field 'spans'"))]
+    spans = [_span(s, i, text) for i, s in enumerate(require_list(raw.get("spans", []), "field 'spans'"))]
     if "sentences" in raw:
         sentences = given_sentences(text, require_list(raw["sentences"], "field 'sentences'"))
     else:
