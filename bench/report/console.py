@@ -21,7 +21,9 @@ def summary_table(rows: Sequence[dict[str, Any]], title: str = "newsbias-bench r
                 metric_names.append(name)
     table = Table(title=title)
     for column in ("corpus", "task", "model", "split", *metric_names, "status"):
-        table.add_column(column, overflow="fold")
+        # a header breaks only after a dot of a metric name, never mid-word; long values may fold
+        parts = column.replace(".", ".\n").split("\n")
+        table.add_column("\n".join(parts), overflow="fold", min_width=max(len(part) for part in parts))
     for row in rows:
         values = [f"{row['headline'][m]:.3f}" if m in row["headline"] else "–" for m in metric_names]
         table.add_row(row["corpus"], row["task"], row["model"], row.get("split", ""), *values, row.get("status", "ok"))
