@@ -144,22 +144,26 @@ def test_installed_app_reads_a_user_config_folder(venv: Path, tmp_path: Path) ->
     assert run.data.tags["corpus_documents"] == "4"
 
 
-def _example(tmp_path: Path, task: str) -> Run:
-    """The worked example of examples/user_config/README.md, run by the checkout's app."""
+def _example(tmp_path: Path, task: str) -> tuple[Run, str]:
+    """The worked example of examples/user_config/README.md, run by the checkout's app: (run, stdout)."""
     proc = run_bench(tmp_path, SEARCHPATH, "corpus=my_news", f"task={task}", "model=lexicon", QUICK)
     _ok(proc)
-    return _only_run(tracking_uri(tmp_path), f"newsbias/my_news/{task}")
+    return _only_run(tracking_uri(tmp_path), f"newsbias/my_news/{task}"), proc.stdout
 
 
 def test_worked_example_user_corpus(tmp_path: Path) -> None:
-    run = _example(tmp_path, "loaded_language")
+    run, stdout = _example(tmp_path, "loaded_language")
     assert run.info.status == "FINISHED"
+    # one's own small corpus is shown like the reference article: its first three documents, then a count
+    assert "my_news / my-news-001 — lexicon on loaded_language:" in stdout
+    assert "my_news / my-news-003 — lexicon on loaded_language:" in stdout
+    assert "my-news-004 —" not in stdout and "… and 1 more documents" in stdout
     assert run.data.params["corpus.root"] == str(EXAMPLE / "data")
     assert run.data.metrics["span.exact.recall"] > 0
 
 
 def test_worked_example_user_task(tmp_path: Path) -> None:
-    run = _example(tmp_path, "my_loaded_terms")
+    run, _ = _example(tmp_path, "my_loaded_terms")
     assert run.info.status == "FINISHED"
     assert run.data.params["task.name"] == "my_loaded_terms"
     for metric in ("span.exact.f1", "span.overlap.f1", "sentence.f1"):

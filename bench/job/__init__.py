@@ -153,4 +153,23 @@ def run_job(cfg: DictConfig, output_dir: Path, sweep_id: str = "") -> JobResult:
     lines = [line for doc, pred in zip(state.reference.documents, state.reference.predictions)
              for line in task.reference_summary(doc, pred, state.output, state.threshold, model)
              ] if state.reference else []
-    return JobResult(summary, state.evaluation, lines)
+    return JobResult(summary, state.evaluation, lines + own_corpus_lines(state, model))
+
+
+#: a corpus with at most this many evaluated documents is one's own small corpus: its first documents are shown
+SMALL_CORPUS_DOCUMENTS = 50
+SHOWN_DOCUMENTS = 3
+
+
+def own_corpus_lines(state: RunState, model: str) -> list[str]:
+    """What the model found in the first documents of a small evaluated corpus other than the reference
+    (one's own annotated articles), printed like the reference article's summary."""
+    assert state.corpus is not None and state.output is not None
+    if state.corpus.name == "reference" or not 0 < len(state.eval_docs) <= SMALL_CORPUS_DOCUMENTS:
+        return []
+    shown = list(zip(state.eval_docs, state.predictions))[:SHOWN_DOCUMENTS]
+    lines = [line for doc, pred in shown for line in state.task.reference_summary(
+        doc, pred, state.output, state.threshold, model, title=f"{state.corpus.name} / {doc.id}")]
+    if len(state.eval_docs) > SHOWN_DOCUMENTS:
+        lines.append(f"  … and {len(state.eval_docs) - SHOWN_DOCUMENTS} more documents (all of them in predictions.jsonl)")
+    return lines

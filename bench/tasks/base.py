@@ -171,7 +171,7 @@ class Task(ABC):
 
     @abstractmethod
     def reference_summary(self, doc: Document, pred: DocumentPrediction, output: Output, threshold: float,
-                          model: str) -> list[str]:
+                          model: str, title: str = "Reference article") -> list[str]:
         """Console lines: what the model found in the reference article, marked against gold."""
 
 

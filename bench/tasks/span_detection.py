@@ -179,7 +179,7 @@ class SpanDetection(Task):
         return [self.category]
 
     def reference_summary(self, doc: Document, pred: DocumentPrediction, output: Output, threshold: float,
-                          model: str) -> list[str]:
+                          model: str, title: str = "Reference article") -> list[str]:
         found = self.predicted_display(doc, pred, output, threshold)
         if output.kind == "spans":
             gold, unit, verb = doc.spans_of(self.category), "spans", "found"
@@ -188,7 +188,7 @@ class SpanDetection(Task):
                     for s, _ in self.scored_units(doc) if self.sentence_gold(doc, s, True)]
             unit, verb = "sentences", "flagged"
         keys = {(s.start, s.end) for s in gold}
-        lines = [f"Reference article — {model} on {self.name}: {len(found)} {unit} {verb}, {len(gold)} in gold"]
+        lines = [f"{title} — {model} on {self.name}: {len(found)} {unit} {verb}, {len(gold)} in gold"]
         for span in found:
             overlaps = any(g.start < span.end and span.start < g.end for g in gold)
             mark = "exact" if (span.start, span.end) in keys else ("overlap" if overlaps else "not in gold")

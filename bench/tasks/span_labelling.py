@@ -102,8 +102,8 @@ class SpanLabelling(MulticlassItems):
         return [f"{self.name}-{label}" for label in self.labels]
 
     def reference_summary(self, doc: Document, pred: DocumentPrediction, output: Output, threshold: float,
-                          model: str) -> list[str]:
+                          model: str, title: str = "Reference article") -> list[str]:
         gold = self.gold_display(doc)
         shown = self.predicted_display(doc, pred, output, threshold)
         agree = sum(g.label == p.label for g, p in zip(gold, shown))
-        return [f"Reference article — {model} on {self.name}: {agree}/{len(gold)} spans labelled as in gold"]
+        return [f"{title} — {model} on {self.name}: {agree}/{len(gold)} spans labelled as in gold"]

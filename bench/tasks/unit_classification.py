@@ -116,8 +116,8 @@ class UnitClassification(MulticlassItems):
         return [f"{self.name}-{c}" for c in self.classes]
 
     def reference_summary(self, doc: Document, pred: DocumentPrediction, output: Output, threshold: float,
-                          model: str) -> list[str]:
+                          model: str, title: str = "Reference article") -> list[str]:
         gold = {(s.start, s.end): s.label for s in self.gold_display(doc)}
         shown = self.predicted_display(doc, pred, output, threshold)
         agree = sum(gold.get((s.start, s.end)) == s.label for s in shown)
-        return [f"Reference article — {model} on {self.name}: {agree}/{len(gold)} units agree with gold"]
+        return [f"{title} — {model} on {self.name}: {agree}/{len(gold)} units agree with gold"]
