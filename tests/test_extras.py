@@ -26,7 +26,7 @@ def test_base_install_leaves_the_extras_out_and_the_test_extra_takes_them() -> N
     for extra, packages in EXTRA_ONLY.items():
         assert not base & set(packages), f"{extra} packages are base dependencies"
         assert _requirement_names(project["optional-dependencies"][extra]) == set(packages)
-    assert "newsbias-bench[ray,onnx]" in project["optional-dependencies"]["test"]
+    assert "newsbias-bench[ray,onnx,docs]" in project["optional-dependencies"]["test"]
 
 
 def _hide(monkeypatch: pytest.MonkeyPatch, *modules: str) -> None:
