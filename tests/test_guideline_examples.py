@@ -19,6 +19,7 @@ import pytest
 from bench.config import corpora_dir, corpus_config
 from bench.data.corpus import Corpus
 from bench.data.loaders._common import read_text
+from bench.data.loaders.polnear import parse_ann
 
 GUIDELINE = corpora_dir() / "ANNOTATION_GUIDELINE.md"
 BOLD = re.compile(r"\*\*[^*\n]+\*\*")
@@ -120,7 +121,9 @@ def test_every_example_is_verbatim_in_its_cited_document(shared_data: Path, refe
 
 
 @pytest.mark.shared_data
-def test_source_class_examples_come_from_polnear_train(shared_data: Path) -> None:
+def test_source_class_examples_are_attributions_of_polnear_train(shared_data: Path) -> None:
+    """The section's examples are PolNeAR train events' source spans (a cue or a no-source anchor
+    where the rule is about those), never dev, whose events the sourcing layer classifies."""
     text = GUIDELINE.read_text(encoding="utf-8")
     section = text[text.index("## Source classes"):text.index("## Sentence sentiment")]
     examples, problems = cited_examples(section)
@@ -129,6 +132,20 @@ def test_source_class_examples_come_from_polnear_train(shared_data: Path) -> Non
     dev = shared_data / "polnear-attribution" / "data" / "dev" / "text"
     assert all(document_path(ex.corpus, ex.doc).is_file() and not (dev / f"{ex.doc}.txt").exists()
                for ex in examples)
+    not_spans = [f"line {ex.line}: *{ex.text}*" for ex in examples if ex.text not in attribution_spans(ex.doc)]
+    assert not_spans == []
+
+
+def attribution_spans(doc: str) -> set[str]:
+    """The source, cue and no-source anchor texts of every annotator's events in a PolNeAR train article."""
+    text_path = document_path("polnear", doc)
+    text = read_text(text_path)
+    spans = set()
+    for ann in sorted((text_path.parent.parent / "attributions").glob(f"{doc}_*.ann")):
+        layer = parse_ann(ann, text)
+        spans |= {bound.surface(text) for bound in layer.entities.values()
+                  if bound.type in ("Source", "Cue", "Attribution-no-source")}
+    return spans
 
 
 @pytest.mark.shared_data
