@@ -68,6 +68,12 @@ def worksheet(root: Path, split: str) -> list[EventRow]:
     return [row for _, layer, text in layers for row in read_events(layer, text)]
 
 
+def sample(rows: list[EventRow], share: float, seed: int) -> list[EventRow]:
+    """A seeded share of the rows (``round(len(rows) * share)``), kept in worksheet order."""
+    rng = random.Random(seed)
+    return sorted(rng.sample(rows, round(len(rows) * share)), key=rows.index)
+
+
 def write(rows: list[EventRow], out: Path) -> None:
     with out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
@@ -86,8 +92,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = worksheet(args.data_dir / "polnear-attribution", args.split)
     if args.sample:
-        rng = random.Random(args.seed)
-        rows = sorted(rng.sample(rows, round(len(rows) * args.sample)), key=rows.index)
+        rows = sample(rows, args.sample, args.seed)
     write(rows, args.out)
     print(f"{len(rows)} attribution events -> {args.out}")
 
