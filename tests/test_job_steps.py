@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 
-from bench.config import config_dir
+from bench.config import config_dir, corpus_config
+from bench.data.load import load_corpus
 from bench.errors import InSampleWarning
 from bench.job import check_job, steps
 from bench.job.state import RunState
@@ -28,7 +29,7 @@ def test_each_step_fills_its_part_of_the_state(tmp_path: Path) -> None:
     assert state.output is not None and state.output.kind == "spans" and state.levels == ["span", "sentence",
                                                                                           "document"]
     steps.load_data(state)
-    assert state.corpus is not None and state.corpus.fingerprint == "9a0416d0dd17a03c"
+    assert state.corpus is not None and state.corpus.fingerprint == load_corpus(corpus_config("reference")).fingerprint
     assert state.eval_split == "all" and len(state.eval_docs) == 1 and state.train_corpus is state.corpus
     steps.fit_model(state)
     assert state.training_metrics == {} and not state.model_dir.exists()

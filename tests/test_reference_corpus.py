@@ -39,7 +39,7 @@ def test_telegram_attributions_are_unverified_sources(reference: Corpus) -> None
     assert ("A Russian Telegram channel", "unverified_source/unverifiable_channel") in spans
     assert ("the same account", "unverified_source/unverifiable_channel") in spans
     assert ("retired and active intelligence agents", "unverified_source/anonymous_source") in spans
-    assert ("a new report has claimed", "unverified_source/unattributed_report") in spans
+    assert ("a new report", "unverified_source/unattributed_report") in spans
     assert ("is believed to be", "unverified_source/hedge") in spans
     assert ("reportedly", "unverified_source/hedge") in spans
 

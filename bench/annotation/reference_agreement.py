@@ -233,8 +233,9 @@ class Decision:
     disputed: bool
 
 
-def read_decisions(path: Path, doc: Document) -> list[Decision]:
-    """``adjudication.jsonl``: one decision per line (see the module docstring)."""
+def read_decisions(path: Path, doc: Document, sides: tuple[str, str] = ("pass1", "pass2")) -> list[Decision]:
+    """``adjudication.jsonl``: one decision per line (see the module docstring); ``sides`` names the keys
+    that record what the two adjudicated passes had (``pass1``/``pass2``, or ``pass4``/``pass5``)."""
     if not path.is_file():
         raise DataError("adjudication file not found", path=str(path))
     decisions = []
@@ -247,17 +248,17 @@ def read_decisions(path: Path, doc: Document) -> list[Decision]:
             if not (isinstance(region, list) and len(region) == 2):
                 raise DataError("region must be [start, end]", path=where[0], line=where[1])
             lo, hi = _int(region[0], "region start", where), _int(region[1], "region end", where)
-            sides = []
-            for side in ("pass1", "pass2", "final"):
+            recorded = []
+            for side in (*sides, "final"):
                 spans = [_span(s, doc, where) for s in item.get(side) or []]
                 if any(not (lo <= s and e <= hi) for s, e, _ in spans):
                     raise DataError(f"a {side} span lies outside the region [{lo}, {hi})", path=where[0], line=where[1])
-                sides.append(tuple(sorted(spans)))
-            decisions.append(Decision("span", (lo, hi), *sides, rule, reason, bool(item.get("disputed"))))
+                recorded.append(tuple(sorted(spans)))
+            decisions.append(Decision("span", (lo, hi), *recorded, rule, reason, bool(item.get("disputed"))))
         elif item.get("kind") == "sentence":
             number = _int(item.get("sentence_no"), "sentence_no", where)
-            sides = [_sentiment(item.get(side), where) for side in ("pass1", "pass2", "final")]
-            decisions.append(Decision("sentence", number, *sides, rule, reason, bool(item.get("disputed"))))
+            values = [_sentiment(item.get(side), where) for side in (*sides, "final")]
+            decisions.append(Decision("sentence", number, *values, rule, reason, bool(item.get("disputed"))))
         else:
             raise DataError(f"kind {item.get('kind')!r} is not span or sentence", path=where[0], line=where[1])
     return decisions
@@ -272,7 +273,7 @@ def adjudicate(first: Pass, second: Pass, decisions: Sequence[Decision]) -> Pass
         return any(d.key[0] <= span[0] and span[1] <= d.key[1] for d in regions)
 
     for d in regions:
-        for name, recorded, actual in (("pass1", d.first, first), ("pass2", d.second, second)):
+        for name, recorded, actual in ((first.name, d.first, first), (second.name, d.second, second)):
             there = tuple(sorted(s for s in actual.spans if d.key[0] <= s[0] and s[1] <= d.key[1]))
             if there != recorded:
                 raise DataError(f"the decision on region {list(d.key)} records {name} as {list(recorded)}, "
@@ -342,14 +343,16 @@ def markdown(first: Pass, second: Pass, doc: Document, finals: Sequence[Pass] = 
     return "\n".join(lines)
 
 
-def decisions_markdown(decisions: Sequence[Decision], doc: Document) -> str:
+def decisions_markdown(decisions: Sequence[Decision], doc: Document, sides: tuple[str, str] = ("pass 1", "pass 2")
+                       ) -> str:
     """The decisions as a table: what each pass had, the final gold, the guideline rule and the reason."""
     def show(value: Any) -> str:
         if isinstance(value, tuple):
             return "<br>".join(f"`{doc.text[s:e]}` {label.split('/', 1)[1]}" for s, e, label in value) or "–"
         return str(value)
 
-    lines = ["| # | item | pass 1 | pass 2 | final | disputed | rule | reason |", "|---|---|---|---|---|---|---|---|"]
+    lines = [f"| # | item | {sides[0]} | {sides[1]} | final | disputed | rule | reason |",
+             "|---|---|---|---|---|---|---|---|"]
     for number, d in enumerate(decisions, start=1):
         if d.kind == "span":
             item = f"span [{d.key[0]}, {d.key[1]}) “{doc.text[d.key[0]:d.key[1]]}”"
@@ -382,15 +385,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--decisions", action="store_true", help="print the adjudication decisions as a table")
     parser.add_argument("--examples", type=Path, default=None, metavar="GUIDELINE",
                         help="also report span agreement without the spans this guideline quotes as examples")
+    parser.add_argument("--blind", action="store_true",
+                        help="the blind passes 4 and 5 (made from the guideline and the article alone) and their "
+                             "re-adjudication (annotation/adjudication_blind.jsonl) instead of passes 1 and 2")
     parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
+    names = ("pass1", "pass2")
+    if args.blind:
+        names = ("pass4", "pass5")
+        args.first, args.second = folder / "annotation" / "pass4.jsonl", folder / "annotation" / "pass5.jsonl"
+        args.adjudication = folder / "annotation" / "adjudication_blind.jsonl"
+        if args.write:
+            parser.error("--write takes passes 1 and 2; --blind --check verifies that the blind passes give the same gold")
     try:
         doc = reference_document(args.gold)
-        first, second = read_pass(args.first, doc, "pass1"), read_pass(args.second, doc, "pass2")
+        first, second = read_pass(args.first, doc, names[0]), read_pass(args.second, doc, names[1])
         finals: list[Pass] = []
         if args.check or args.write:
-            adjudicated = adjudicate(first, second, read_decisions(args.adjudication, doc))
+            adjudicated = adjudicate(first, second, read_decisions(args.adjudication, doc, names))
             if args.write:
                 write_gold(adjudicated, doc, args.gold)
                 doc = reference_document(args.gold)  # reloaded: validated by the corpus loader
@@ -400,7 +413,8 @@ def main(argv: list[str] | None = None) -> None:
         if args.final or args.check or args.write:
             finals.append(gold_pass(doc))
         if args.decisions:
-            print(decisions_markdown(read_decisions(args.adjudication, doc), doc))
+            print(decisions_markdown(read_decisions(args.adjudication, doc, names), doc,
+                                     tuple(n.replace("pass", "pass ") for n in names)))
             return
     except Exception as exc:
         fail(exc, args.verbose, "--verbose for a traceback")
